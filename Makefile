@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint bench load worker migrate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Re-install only when the project's dependencies changed.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+var:
+	mkdir -p var/media var/bench
+
+migrate: $(STAMP) var
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py load_catalog --quiet
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r threatmodel catalog assessments -ll
+
+test: lint var
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) var
+	$(PY) -m tests.bench
+
+load: $(STAMP) var
+	$(PY) -m pip install --quiet -e '.[dev,load]'
+	$(PY) -m tests.load
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A threatmodel worker -l info
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3
