@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ThreatmodelConfig(AppConfig):
+    name = "threatmodel"
+    verbose_name = "Threat model"

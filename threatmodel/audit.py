@@ -1,0 +1,115 @@
+"""The tamper-evident audit trail: one event per service call, hash-chained per team.
+
+hash(n) = SHA-256(prev_hash(n) || canonical_json(event n)), prev_hash(1) = 64 zeros.
+The canonical content holds a pseudonymous actor label, never a name, so erasing a
+user keeps the chain valid.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, Team
+
+GENESIS = "0" * 64
+
+
+def actor_label(user) -> str:
+    if user is None or not getattr(user, "pk", None):
+        return "system"
+    return f"user-{user.pk}"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Round-trip through JSON so what is stored is exactly what is hashed."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    before, after = to_jsonable(before), to_jsonable(after)
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def canonical(event: AuditEvent) -> bytes:
+    content = {
+        "team": event.team_id,
+        "seq": event.seq,
+        "actor": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": str(event.object_id),
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "at": event.at.isoformat(),
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: str, event: AuditEvent) -> str:
+    return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
+
+
+def audit_record(*, team: Team, actor, action: str, obj=None, object_type: str = "", object_id="",
+                 object_repr: str = "", changes: dict | None = None) -> AuditEvent:
+    """Append one event to the team's chain. Call inside the service's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the service's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:300]
+    # Serialise appends per team: lock the team row (PostgreSQL); SQLite writers are serial.
+    Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True).first()
+    last = AuditEvent.objects.filter(team=team).order_by("-seq").values("seq", "hash").first()
+    event = AuditEvent(
+        team=team,
+        seq=(last["seq"] + 1) if last else 1,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:300],
+        changes=to_jsonable(changes or {}),
+        at=timezone.now(),
+        prev_hash=last["hash"] if last else GENESIS,
+    )
+    event.hash = chain_hash(event.prev_hash, event)
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass
+class ChainReport:
+    team: Team
+    count: int
+    head: str
+    broken_at: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+def audit_verify(*, team: Team) -> ChainReport:
+    """Walk the chain; report the first edited, inserted or deleted event."""
+    prev, expected_seq, count = GENESIS, 1, 0
+    for event in AuditEvent.objects.filter(team=team).order_by("seq").iterator(chunk_size=2000):
+        count += 1
+        if event.seq != expected_seq:
+            problem = f"sequence gap: expected #{expected_seq}, found #{event.seq}"
+            return ChainReport(team, count, prev, event.seq, problem)
+        if event.prev_hash != prev:
+            return ChainReport(team, count, prev, event.seq, f"event #{event.seq} does not link to its predecessor")
+        if chain_hash(prev, event) != event.hash:
+            return ChainReport(team, count, prev, event.seq, f"event #{event.seq} was altered (hash mismatch)")
+        prev, expected_seq = event.hash, expected_seq + 1
+    return ChainReport(team, count, prev)

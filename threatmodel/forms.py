@@ -1,0 +1,134 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from catalog.questions import Question, questions_for
+
+from .models import AISystem, Component, ComponentKind
+from .models.systems import LifecycleStage
+
+UNKNOWN = ""
+BOOL_CHOICES = [(UNKNOWN, "Unknown"), ("yes", "Yes"), ("no", "No")]
+
+
+def question_field(q: Question) -> forms.Field:
+    if q.type == "bool":
+        return forms.ChoiceField(label=q.label, help_text=q.help, choices=BOOL_CHOICES, required=False,
+                                 widget=forms.RadioSelect)
+    if q.type == "choice":
+        return forms.ChoiceField(label=q.label, help_text=q.help, required=False,
+                                 choices=[(UNKNOWN, "Unknown"), *q.choices])
+    return forms.MultipleChoiceField(label=q.label, help_text=q.help, required=False, choices=list(q.choices),
+                                     widget=forms.CheckboxSelectMultiple)
+
+
+def answer_to_initial(q: Question, value):
+    if value is None:
+        return UNKNOWN if q.type != "multi" else []
+    if q.type == "bool":
+        return "yes" if value else "no"
+    return value
+
+
+def initial_to_answer(q: Question, value):
+    if q.type == "bool":
+        return {"yes": True, "no": False}.get(value)
+    if q.type == "choice":
+        return value or None
+    return list(value) or None
+
+
+class QuestionnaireMixin:
+    """Adds one field per question of a scope (prefix q_); `answers()` returns the answer object.
+
+    Unanswered questions are left out of the object: unknown, not false.
+    """
+
+    answers_scope: str = ""
+
+    def add_questions(self, scope: str, current: dict) -> None:
+        self.answers_scope = scope
+        self.questions = questions_for(scope)
+        for q in self.questions:
+            self.fields[f"q_{q.key}"] = question_field(q)
+            self.initial.setdefault(f"q_{q.key}", answer_to_initial(q, (current or {}).get(q.key)))
+
+    def question_fields(self):
+        return [self[f"q_{q.key}"] for q in self.questions]
+
+    def answers(self) -> dict:
+        out = {}
+        for q in self.questions:
+            value = initial_to_answer(q, self.cleaned_data.get(f"q_{q.key}"))
+            if value is not None:
+                out[q.key] = value
+        return out
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        """Show a service's ValidationError next to the fields it names."""
+        for field, messages in exc.message_dict.items():
+            if field == "answers":
+                for message in messages:
+                    key, _, text = message.partition(": ")
+                    target = f"q_{key}" if f"q_{key}" in self.fields else None
+                    self.add_error(target, text if target else message)
+            else:
+                self.add_error(field if field in self.fields else None, messages)
+
+
+class VersionedForm(QuestionnaireMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SystemForm(VersionedForm):
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    lifecycle_stage = forms.ChoiceField(choices=LifecycleStage.choices, initial=LifecycleStage.DESIGN)
+    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
+                                   to_field_name="username")
+
+    def __init__(self, *args, team, system: AISystem | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.filter(memberships__team=team).order_by("username")
+        if system is not None:
+            self.initial.update({"name": system.name, "description": system.description,
+                                 "lifecycle_stage": system.lifecycle_stage,
+                                 "owner": system.owner.username if system.owner else None,
+                                 "version": system.version})
+        self.add_questions("system", system.answers if system else {})
+
+
+class ComponentForm(VersionedForm):
+    kind = forms.ChoiceField(choices=ComponentKind.choices)
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, kind: str, component: Component | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if component is not None:
+            self.initial.update({"kind": component.kind, "name": component.name,
+                                 "description": component.description, "version": component.version})
+        else:
+            self.initial.setdefault("kind", kind)
+        self.fields["kind"].widget = forms.HiddenInput()
+        self.add_questions(kind, component.answers if component else {})
+
+
+class FlowForm(VersionedForm):
+    source = forms.ModelChoiceField(queryset=Component.objects.none())
+    target = forms.ModelChoiceField(queryset=Component.objects.none())
+    label = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, system: AISystem, flow=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Component.objects.filter(system=system).order_by("kind", "position", "id")
+        self.fields["source"].queryset = qs
+        self.fields["target"].queryset = qs
+        if flow is not None:
+            self.initial.update({"source": flow.source_id, "target": flow.target_id, "label": flow.label,
+                                 "version": flow.version})
+        self.add_questions("flow", flow.answers if flow else {})
+
+
+class TeamCreateForm(forms.Form):
+    name = forms.CharField(max_length=120)

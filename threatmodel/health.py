@@ -1,0 +1,52 @@
+"""/healthz: the process is up. /readyz: the database and, when configured, the broker answer."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+def _check_broker() -> str | None:
+    if not settings.CELERY_BROKER_URL:
+        return None
+    from .celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    down = {name: err for name, err in checks.items() if err}
+    body = {
+        "status": "ok" if not down else "unavailable",
+        "checks": {name: ("down" if err else ("ok" if name == "database" or settings.CELERY_BROKER_URL
+                                              else "eager")) for name, err in checks.items()},
+    }
+    if down:
+        body["down"] = sorted(down)
+        body["errors"] = down
+    return JsonResponse(body, status=503 if down else 200)

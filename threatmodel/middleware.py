@@ -1,0 +1,36 @@
+import logging
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database cannot be reached, answer a short 503 instead of a traceback."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)) or _is_integrity_like(exception):
+            return None
+        log.error("database unavailable: %s", exception)
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"type": "https://httpstatuses.io/503", "title": "Service unavailable", "status": 503,
+                 "detail": "The database is unavailable; try again shortly.", "errors": {}},
+                status=503, content_type="application/problem+json")
+        else:
+            response = HttpResponse("Service unavailable: the database cannot be reached. Try again shortly.\n",
+                                    status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response
+
+
+def _is_integrity_like(exc: DatabaseError) -> bool:
+    # SQLite reports "database is locked" as OperationalError under contention: that is not an outage.
+    return "locked" in str(exc).lower()

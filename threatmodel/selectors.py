@@ -1,0 +1,99 @@
+"""Reads of team data, always scoped to the teams of the requesting user (or token).
+
+An object of another team is a 404 (Http404), never a 403 that confirms it exists.
+"""
+
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from .models import AISystem, ApiToken, Component, DataFlow, Membership, Role, Team
+
+
+def team_ids_for(user, token: ApiToken | None = None) -> list[int]:
+    if token is not None:
+        return [token.team_id]
+    if user is None or not user.is_authenticated:
+        return []
+    cache = getattr(user, "_team_ids_cache", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._team_ids_cache = cache
+    return cache
+
+
+def teams_for_user(user) -> QuerySet[Team]:
+    return Team.objects.filter(pk__in=team_ids_for(user))
+
+
+def membership_for(user, team) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, team=team).first()
+
+
+def role_for(user, team) -> str | None:
+    membership = membership_for(user, team)
+    return membership.role if membership else None
+
+
+def user_can(user, team, minimum: str) -> bool:
+    role = role_for(user, team)
+    return role is not None and Role.rank(role) >= Role.rank(minimum)
+
+
+def team_get(user, slug: str) -> Team:
+    team = Team.objects.filter(slug=slug, pk__in=team_ids_for(user)).first()
+    if team is None:
+        raise Http404("No such team.")
+    return team
+
+
+def systems_for(user, token: ApiToken | None = None) -> QuerySet[AISystem]:
+    return AISystem.objects.filter(team_id__in=team_ids_for(user, token)).select_related("team", "owner")
+
+
+def systems_with_counts(user) -> QuerySet[AISystem]:
+    return systems_for(user).annotate(
+        component_count=Count("components", distinct=True), flow_count=Count("flows", distinct=True)
+    ).order_by("team__name", "name")
+
+
+def system_get(user, pk, token: ApiToken | None = None) -> AISystem:
+    system = systems_for(user, token).filter(pk=pk).first()
+    if system is None:
+        raise Http404("No such system.")
+    return system
+
+
+def components_for(user, token: ApiToken | None = None) -> QuerySet[Component]:
+    return Component.objects.filter(system__team_id__in=team_ids_for(user, token)).select_related("system__team")
+
+
+def component_get(user, pk, token: ApiToken | None = None) -> Component:
+    component = components_for(user, token).filter(pk=pk).first()
+    if component is None:
+        raise Http404("No such component.")
+    return component
+
+
+def flows_for(user, token: ApiToken | None = None) -> QuerySet[DataFlow]:
+    return DataFlow.objects.filter(system__team_id__in=team_ids_for(user, token)).select_related(
+        "system__team", "source", "target")
+
+
+def flow_get(user, pk, token: ApiToken | None = None) -> DataFlow:
+    flow = flows_for(user, token).filter(pk=pk).first()
+    if flow is None:
+        raise Http404("No such flow.")
+    return flow
+
+
+def system_model(system: AISystem) -> tuple[list[Component], list[DataFlow]]:
+    """A system's components and flows in two queries (for the engine and the diagram)."""
+    components = list(system.components.all().order_by("kind", "position", "id"))
+    flows = list(system.flows.all().order_by("id"))
+    return components, flows
+
+
+def team_members(team) -> QuerySet[Membership]:
+    return Membership.objects.filter(team=team).select_related("user").order_by("user__username")

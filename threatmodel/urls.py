@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import health, views
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("teams/new/", views.team_create, name="team_create"),
+    path("systems/new/", views.system_create, name="system_create"),
+    path("systems/<int:pk>/", views.system_detail, name="system_detail"),
+    path("systems/<int:pk>/edit/", views.system_edit, name="system_edit"),
+    path("systems/<int:pk>/components/new/", views.component_create, name="component_create"),
+    path("components/<int:pk>/edit/", views.component_edit, name="component_edit"),
+    path("components/<int:pk>/delete/", views.component_delete, name="component_delete"),
+    path("systems/<int:pk>/flows/new/", views.flow_create, name="flow_create"),
+    path("flows/<int:pk>/edit/", views.flow_edit, name="flow_edit"),
+    path("flows/<int:pk>/delete/", views.flow_delete, name="flow_delete"),
+    path("api/", include("threatmodel.api.urls")),
+]

@@ -1,0 +1,194 @@
+"""Plain pages for the modeling domain. Thin: read through selectors, write through services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors, services
+from .exceptions import VersionConflict
+from .forms import ComponentForm, FlowForm, SystemForm, TeamCreateForm
+from .models import Role
+
+
+def _require(user, team, minimum):
+    if not selectors.user_can(user, team, minimum):
+        raise PermissionDenied(f"You need the {minimum} role in this team.")
+
+
+def _save(form, write, on_conflict):
+    """Run a service write for a valid form; put its errors on the form. True on success."""
+    try:
+        write()
+        return True
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except VersionConflict as exc:
+        on_conflict(exc)
+        form.add_error(None, f"{exc}. The current values are shown below each field you changed; "
+                             "your input is kept, submit again to apply it.")
+        form.data = form.data.copy()
+        form.data["version"] = exc.current
+    return False
+
+
+@login_required
+def dashboard(request):
+    systems = selectors.systems_with_counts(request.user)
+    teams = selectors.teams_for_user(request.user)
+    return render(request, "threatmodel/dashboard.html", {"systems": systems, "teams": teams})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_create(request):
+    form = TeamCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.team_create(actor=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            for field, msgs in exc.message_dict.items():
+                form.add_error("name" if field in ("name", "slug") else None, msgs)
+        else:
+            messages.success(request, f"Team '{team.name}' created.")
+            return redirect("dashboard")
+    return render(request, "threatmodel/form.html", {"form": form, "title": "New team"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_create(request):
+    teams = [t for t in selectors.teams_for_user(request.user) if selectors.user_can(request.user, t, Role.CONTRIBUTOR)]
+    if not teams:
+        raise PermissionDenied("You need the contributor role in a team to create systems.")
+    team = next((t for t in teams if t.slug == request.GET.get("team")), teams[0])
+    form = SystemForm(request.POST or None, team=team)
+    created = {}
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+
+        def write():
+            created["system"] = services.system_create(
+                actor=request.user, team=team, name=d["name"], description=d["description"],
+                lifecycle_stage=d["lifecycle_stage"], owner=d["owner"], answers=form.answers())
+
+        if _save(form, write, lambda exc: None):
+            return redirect("system_detail", pk=created["system"].pk)
+    return render(request, "threatmodel/system_form.html", {"form": form, "team": team, "title": "New AI system"})
+
+
+@login_required
+def system_detail(request, pk):
+    system = selectors.system_get(request.user, pk)
+    components, flows = selectors.system_model(system)
+    lanes = {kind: [c for c in components if c.kind == kind] for kind in ("input", "model", "output")}
+    return render(request, "threatmodel/system_detail.html", {
+        "system": system, "lanes": lanes, "flows": flows,
+        "can_edit": selectors.user_can(request.user, system.team, Role.CONTRIBUTOR),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def system_edit(request, pk):
+    system = selectors.system_get(request.user, pk)
+    _require(request.user, system.team, Role.CONTRIBUTOR)
+    form = SystemForm(request.POST or None, team=system.team, system=system)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _save(form, lambda: services.system_update(
+                actor=request.user, system=system, expected_version=d["version"], name=d["name"],
+                description=d["description"], lifecycle_stage=d["lifecycle_stage"], owner=d["owner"],
+                answers=form.answers()), lambda exc: None):
+            messages.success(request, "System saved.")
+            return redirect("system_detail", pk=system.pk)
+    return render(request, "threatmodel/system_form.html", {"form": form, "system": system, "team": system.team,
+                                                             "title": f"Edit {system.name}"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def component_create(request, pk):
+    system = selectors.system_get(request.user, pk)
+    _require(request.user, system.team, Role.CONTRIBUTOR)
+    kind = request.POST.get("kind") or request.GET.get("kind", "input")
+    if kind not in ("input", "model", "output"):
+        raise Http404("Unknown component kind.")
+    form = ComponentForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _save(form, lambda: services.component_create(
+                actor=request.user, system=system, kind=kind, name=d["name"], description=d["description"],
+                answers=form.answers()), lambda exc: None):
+            return redirect("system_detail", pk=system.pk)
+    return render(request, "threatmodel/form.html", {"form": form, "system": system,
+                                                      "title": f"New {kind} component"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def component_edit(request, pk):
+    component = selectors.component_get(request.user, pk)
+    system = component.system
+    _require(request.user, system.team, Role.CONTRIBUTOR)
+    form = ComponentForm(request.POST or None, kind=component.kind, component=component)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _save(form, lambda: services.component_update(
+                actor=request.user, component=component, expected_version=d["version"], name=d["name"],
+                description=d["description"], answers=form.answers()), lambda exc: None):
+            return redirect("system_detail", pk=system.pk)
+    return render(request, "threatmodel/form.html", {"form": form, "system": system, "current": component,
+                                                      "title": f"Edit {component}"})
+
+
+@login_required
+@require_POST
+def component_delete(request, pk):
+    component = selectors.component_get(request.user, pk)
+    _require(request.user, component.system.team, Role.CONTRIBUTOR)
+    services.component_delete(actor=request.user, component=component)
+    messages.success(request, f"{component} deleted.")
+    return redirect("system_detail", pk=component.system_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_create(request, pk):
+    system = selectors.system_get(request.user, pk)
+    _require(request.user, system.team, Role.CONTRIBUTOR)
+    form = FlowForm(request.POST or None, system=system)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _save(form, lambda: services.flow_create(
+                actor=request.user, system=system, source=d["source"], target=d["target"], label=d["label"],
+                answers=form.answers()), lambda exc: None):
+            return redirect("system_detail", pk=system.pk)
+    return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": "New data flow"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flow_edit(request, pk):
+    flow = selectors.flow_get(request.user, pk)
+    system = flow.system
+    _require(request.user, system.team, Role.CONTRIBUTOR)
+    form = FlowForm(request.POST or None, system=system, flow=flow)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if _save(form, lambda: services.flow_update(
+                actor=request.user, flow=flow, expected_version=d["version"], source=d["source"],
+                target=d["target"], label=d["label"], answers=form.answers()), lambda exc: None):
+            return redirect("system_detail", pk=system.pk)
+    return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": f"Edit flow {flow}"})
+
+
+@login_required
+@require_POST
+def flow_delete(request, pk):
+    flow = selectors.flow_get(request.user, pk)
+    _require(request.user, flow.system.team, Role.CONTRIBUTOR)
+    services.flow_delete(actor=request.user, flow=flow)
+    return redirect("system_detail", pk=flow.system_id)
