@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $(STAMP)
 
 var:
-	mkdir -p var/media var/bench
+	mkdir -p var/media var/bench var/static
 
 migrate: $(STAMP) var
 	$(PY) manage.py migrate --noinput

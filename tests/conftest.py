@@ -77,3 +77,99 @@ def login(client):
         return client
 
     return _login
+
+
+# --- Celery -------------------------------------------------------------------------
+# Tests run tasks eagerly (in-process) unless they ask for a real worker with the
+# `real_worker` fixture, so a configured broker never swallows another test's tasks.
+
+@pytest.fixture(autouse=True)
+def _celery_eager_by_default():
+    from threatmodel.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+def broker_reachable() -> tuple[bool, str]:
+    url = settings.CELERY_BROKER_URL
+    if not url:
+        return False, "CELERY_BROKER_URL is not set"
+    from threatmodel.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # noqa: BLE001
+        return False, f"broker at {url} unreachable: {exc}"
+    return True, ""
+
+
+class WorkerProcess:
+    """A real `celery worker` subprocess on its own queue, sharing the test database."""
+
+    def __init__(self, queue: str, env: dict):
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        self.queue = queue
+        self.log_path = Path(settings.VAR_DIR) / f"worker-{queue}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "-P", "prefork", "-c", "1",
+             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
+            cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log)
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except Exception:  # noqa: BLE001
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._log.close()
+
+
+def start_worker(queue: str) -> WorkerProcess:
+    import os as _os
+
+    from django.db import connection
+
+    env = dict(_os.environ)
+    db = connection.settings_dict
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}")
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    return WorkerProcess(queue, env)
+
+
+@pytest.fixture
+def real_worker(transactional_db):
+    """A real Celery worker process on PostgreSQL + Redis; tasks queued in the test go to it."""
+    import uuid
+
+    from threatmodel.celery import app
+
+    need_service("PostgreSQL", uses_postgres(), "a real worker shares the test database (DATABASE_URL)")
+    ok, why = broker_reachable()
+    need_service("Celery broker", ok, why)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        yield worker
+    finally:
+        worker.stop()

@@ -1,0 +1,47 @@
+import pytest
+from django.db import OperationalError
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_ok(client, settings):
+    response = client.get("/readyz")
+    body = response.json()
+    if settings.CELERY_BROKER_URL:
+        assert body["checks"]["broker"] in ("ok", "down")
+    else:
+        assert response.status_code == 200 and body["checks"] == {"database": "ok", "broker": "eager"}
+
+
+@pytest.mark.django_db
+def test_readyz_names_what_is_down(client, monkeypatch):
+    from threatmodel import health
+
+    monkeypatch.setattr(health, "_check_database", lambda: "OperationalError: connection refused")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["database"]
+
+
+@pytest.mark.django_db
+def test_broker_down_is_reported(client, settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503 and "broker" in response.json()["down"]
+
+
+@pytest.mark.django_db
+def test_database_down_gives_a_short_503(client, monkeypatch, owner):
+    from threatmodel import views
+
+    def boom(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(views.selectors, "systems_with_counts", boom)
+    client.force_login(owner)
+    response = client.get("/")
+    assert response.status_code == 503 and b"database" in response.content and b"Traceback" not in response.content
