@@ -1,9 +1,123 @@
+"""Pagination for API lists.
+
+- PageNumberPagination: catalog and other static lists (`page`, `page_size` up to 200, `next` link).
+- SyncCursorPagination: team data, ordered by (updated_at, id) so a delta-syncing client never
+  misses or repeats a row while others write; `?updated_after=<ISO 8601>` filters.
+"""
+
+import base64
+import binascii
+from datetime import datetime
+
+from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+MAX_PAGE_SIZE = 200
+
+
+def _page_size(request, default: int) -> int:
+    raw = request.query_params.get("page_size")
+    if raw in (None, ""):
+        return default
+    try:
+        size = int(raw)
+    except ValueError as exc:
+        raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]}) from exc
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError({"page_size": [f"Must be an integer from 1 to {MAX_PAGE_SIZE}."]})
+    return size
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Plain lists: `page` and `page_size` (up to 200), with `next` / `previous` links."""
-
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request):
+        return _page_size(request, self.page_size)
+
+
+def parse_updated_after(request):
+    raw = request.query_params.get("updated_after")
+    if raw in (None, ""):
+        return None
+    value = parse_datetime(raw.replace(" ", "+"))
+    if value is None:
+        raise ValidationError({"updated_after": ["Must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]})
+    if value.tzinfo is None:
+        raise ValidationError({"updated_after": ["Must include a time zone (e.g. Z or +00:00)."]})
+    return value
+
+
+class SyncCursorPagination(pagination.BasePagination):
+    """Keyset pagination on (updated_at, id) (or the view's `sync_field`); the cursor is opaque."""
+
+    page_size = 50
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.field = f = getattr(view, "sync_field", "updated_at")
+        self.size = _page_size(request, self.page_size)
+        after = parse_updated_after(request)
+        if after is not None:
+            queryset = queryset.filter(**{f"{f}__gt": after})
+        cursor = request.query_params.get(self.cursor_query_param)
+        if cursor:
+            ts, pk = self._decode(cursor)
+            queryset = queryset.filter(**{f"{f}__gte": ts}).exclude(**{f: ts, "pk__lte": pk})
+        rows = list(queryset.order_by(f, "pk")[: self.size + 1])
+        self.has_next = len(rows) > self.size
+        rows = rows[: self.size]
+        self.last = rows[-1] if rows else None
+        return rows
+
+    def _decode(self, cursor: str) -> tuple[datetime, int]:
+        try:
+            ts_raw, pk_raw = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+            ts = parse_datetime(ts_raw)
+            if ts is None:
+                raise ValueError
+            return ts, int(pk_raw)
+        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            raise ValidationError({"cursor": ["Invalid cursor; use the `next` link as given."]}) from exc
+
+    def _encode(self, obj) -> str:
+        return base64.urlsafe_b64encode(f"{getattr(obj, self.field).isoformat()}|{obj.pk}".encode()).decode()
+
+    def get_next_link(self):
+        if not self.has_next or self.last is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self._encode(self.last))
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "cursor", "required": False, "in": "query", "schema": {"type": "string"},
+             "description": "Opaque cursor from a `next` link."},
+            {"name": "page_size", "required": False, "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+            {"name": "updated_after", "required": False, "in": "query",
+             "schema": {"type": "string", "format": "date-time"},
+             "description": "Only rows changed after this instant (delta sync)."},
+        ]
+
+
+__all__ = ["MAX_PAGE_SIZE", "PageNumberPagination", "SyncCursorPagination", "parse_updated_after",
+           "remove_query_param"]

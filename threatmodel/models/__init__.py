@@ -1,3 +1,4 @@
+from .api import IdempotencyRecord
 from .audit import AuditEvent, Tombstone
 from .ops import WorkerHeartbeat
 from .systems import AISystem, Component, ComponentKind, DataFlow, LifecycleStage
@@ -10,6 +11,7 @@ __all__ = [
     "Component",
     "ComponentKind",
     "DataFlow",
+    "IdempotencyRecord",
     "LifecycleStage",
     "Membership",
     "Role",

@@ -1,0 +1,254 @@
+"""API endpoints of the modeling domain: systems, components, flows, audit events, deletions."""
+
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..models import AuditEvent, Component, DataFlow, Membership, Team, Tombstone
+from .base import ListMixin, RetrieveMixin, TeamScopedViewSet
+from .serializers import (
+    AuditEventSerializer,
+    ComponentSerializer,
+    FlowSerializer,
+    SystemCreateSerializer,
+    SystemSerializer,
+    TombstoneSerializer,
+)
+
+SYSTEM_EXAMPLE = OpenApiExample("A support chatbot", value={
+    "name": "Customer support assistant", "description": "RAG chatbot on a hosted LLM",
+    "answers": {"internet_facing": True, "users": ["customers"], "regimes": ["gdpr"]}}, request_only=True)
+COMPONENT_EXAMPLE = OpenApiExample("An untrusted chat input", value={
+    "kind": "input", "name": "Customer chat",
+    "answers": {"source": "end_users", "purpose": ["prompt"], "untrusted_content": True,
+                "personal_data": "basic"}}, request_only=True)
+FLOW_EXAMPLE = OpenApiExample("Chat into the model", value={
+    "source": 1, "target": 2, "label": "prompt",
+    "answers": {"crosses_trust_boundary": True, "encrypted_in_transit": True, "personal_data": True}},
+    request_only=True)
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
+                            description='The ETag you read, e.g. "3"; a stale one is a 412.')
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="Makes a POST safe to retry: replays return the first response.")
+
+
+
+def _resolve_team(view, slug: str | None) -> Team:
+    if view.token is not None:
+        if slug and slug != view.token.team.slug:
+            raise ValidationError({"team": "A token can only write to its own team."})
+        return view.token.team
+    memberships = Membership.objects.filter(user=view.request.user).select_related("team")
+    if slug:
+        membership = next((m for m in memberships if m.team.slug == slug), None)
+        if membership is None:
+            raise ValidationError({"team": f"You are not a member of a team '{slug}'."})
+        return membership.team
+    teams = [m.team for m in memberships]
+    if len(teams) != 1:
+        raise ValidationError({"team": "You belong to several teams: give the team's slug."})
+    return teams[0]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List AI systems", tags=["systems"]),
+    retrieve=extend_schema(summary="Get an AI system", tags=["systems"]),
+    create=extend_schema(summary="Create an AI system", tags=["systems"], request=SystemCreateSerializer,
+                         examples=[SYSTEM_EXAMPLE], parameters=[IDEMPOTENCY_KEY]),
+    partial_update=extend_schema(summary="Update an AI system", tags=["systems"], parameters=[IF_MATCH],
+                                 examples=[SYSTEM_EXAMPLE]),
+    update=extend_schema(summary="Replace an AI system", tags=["systems"], parameters=[IF_MATCH]),
+    destroy=extend_schema(summary="Delete an AI system (owners)", tags=["systems"], parameters=[IF_MATCH]),
+)
+class SystemViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    serializer_class = SystemSerializer
+
+    def get_queryset(self):
+        return selectors.systems_for(self.request.user, self.token)
+
+    def create(self, request, *args, **kwargs):
+        serializer = SystemCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        team = _resolve_team(self, data.pop("team", None))
+        system = services.system_create(actor=request.user, team=team, **data)
+        return Response(SystemSerializer(system).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/systems/{system.pk}/"})
+
+    def update(self, request, *args, partial=False, **kwargs):
+        system = self.get_object()
+        serializer = self.get_serializer(system, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        system = services.system_update(actor=request.user, system=system,
+                                        expected_version=self.if_match_version(system), **serializer.validated_data)
+        return Response(SystemSerializer(system).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        system = self.get_object()
+        services.system_delete(actor=request.user, system=system, expected_version=self.if_match_version(system))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _SystemChildren(TeamScopedViewSet):
+    """List and create a system's components or flows: /systems/{id}/components/."""
+
+    def get_system(self):
+        return selectors.system_get(self.request.user, self.kwargs["system_pk"], self.token)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a system's components", tags=["components"]),
+    create=extend_schema(summary="Add a component", tags=["components"], examples=[COMPONENT_EXAMPLE],
+                         parameters=[IDEMPOTENCY_KEY]),
+)
+class SystemComponentsViewSet(ListMixin, _SystemChildren):
+    serializer_class = ComponentSerializer
+
+    queryset = Component.objects.none()  # for the schema generator
+
+    def get_queryset(self):
+        return Component.objects.filter(system=self.get_system())
+
+    def create(self, request, *args, **kwargs):
+        system = self.get_system()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        component = services.component_create(actor=request.user, system=system, **serializer.validated_data)
+        return Response(ComponentSerializer(component).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/components/{component.pk}/"})
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a component", tags=["components"]),
+    partial_update=extend_schema(summary="Update a component", tags=["components"], parameters=[IF_MATCH],
+                                 examples=[COMPONENT_EXAMPLE]),
+    update=extend_schema(summary="Replace a component", tags=["components"], parameters=[IF_MATCH]),
+    destroy=extend_schema(summary="Delete a component and its flows", tags=["components"], parameters=[IF_MATCH]),
+)
+class ComponentViewSet(RetrieveMixin, TeamScopedViewSet):
+    serializer_class = ComponentSerializer
+
+    def get_queryset(self):
+        return selectors.components_for(self.request.user, self.token)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        component = self.get_object()
+        serializer = self.get_serializer(component, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        component = services.component_update(actor=request.user, component=component,
+                                              expected_version=self.if_match_version(component),
+                                              **serializer.validated_data)
+        return Response(ComponentSerializer(component).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        component = self.get_object()
+        services.component_delete(actor=request.user, component=component,
+                                  expected_version=self.if_match_version(component))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _flow_ends(system, data: dict) -> dict:
+    out = dict(data)
+    for end in ("source", "target"):
+        if f"{end}_id" in out:
+            pk = out.pop(f"{end}_id")
+            out[end] = Component.objects.filter(system=system, pk=pk).first()
+            if out[end] is None:
+                raise ValidationError({end: f"Component {pk} is not part of this system."})
+    return out
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List a system's data flows", tags=["flows"]),
+    create=extend_schema(summary="Add a data flow", tags=["flows"], examples=[FLOW_EXAMPLE],
+                         parameters=[IDEMPOTENCY_KEY]),
+)
+class SystemFlowsViewSet(ListMixin, _SystemChildren):
+    serializer_class = FlowSerializer
+
+    queryset = DataFlow.objects.none()  # for the schema generator
+
+    def get_queryset(self):
+        return self.get_system().flows.all()
+
+    def create(self, request, *args, **kwargs):
+        system = self.get_system()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flow = services.flow_create(actor=request.user, system=system, **_flow_ends(system, serializer.validated_data))
+        return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/flows/{flow.pk}/"})
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a data flow", tags=["flows"]),
+    partial_update=extend_schema(summary="Update a data flow", tags=["flows"], parameters=[IF_MATCH]),
+    update=extend_schema(summary="Replace a data flow", tags=["flows"], parameters=[IF_MATCH]),
+    destroy=extend_schema(summary="Delete a data flow", tags=["flows"], parameters=[IF_MATCH]),
+)
+class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
+    serializer_class = FlowSerializer
+
+    def get_queryset(self):
+        return selectors.flows_for(self.request.user, self.token)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        flow = self.get_object()
+        serializer = self.get_serializer(flow, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        flow = services.flow_update(actor=request.user, flow=flow, expected_version=self.if_match_version(flow),
+                                    **_flow_ends(flow.system, serializer.validated_data))
+        return Response(FlowSerializer(flow).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        flow = self.get_object()
+        services.flow_delete(actor=request.user, flow=flow, expected_version=self.if_match_version(flow))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The audit trail (read-only, hash-chained per team)", tags=["audit"],
+                       parameters=[OpenApiParameter("object_type", str), OpenApiParameter("object_id", str)]),
+    retrieve=extend_schema(summary="One audit event", tags=["audit"]),
+)
+class AuditEventViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    serializer_class = AuditEventSerializer
+    sync_field = "at"
+
+    def get_queryset(self):
+        qs = AuditEvent.objects.filter(team_id__in=selectors.team_ids_for(self.request.user, self.token))
+        params = self.request.query_params
+        if params.get("object_type"):
+            qs = qs.filter(object_type=params["object_type"])
+        if params.get("object_id"):
+            qs = qs.filter(object_id=params["object_id"])
+        return qs.select_related("team", "actor")
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(get_object_or_404(self.get_queryset(), pk=kwargs["pk"])).data)
+
+
+@extend_schema_view(list=extend_schema(
+    summary="Deletions (tombstones) for delta sync", tags=["sync"],
+    parameters=[OpenApiParameter("object_type", str, description="system, component, flow, risk, mitigation")]))
+class DeletionViewSet(ListMixin, TeamScopedViewSet):
+    serializer_class = TombstoneSerializer
+    sync_field = "deleted_at"
+
+    def get_queryset(self):
+        qs = Tombstone.objects.filter(team_id__in=selectors.team_ids_for(self.request.user, self.token))
+        if self.request.query_params.get("object_type"):
+            qs = qs.filter(object_type=self.request.query_params["object_type"])
+        return qs
