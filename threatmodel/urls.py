@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import health, views
+from . import health, team_views, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,6 +12,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("teams/new/", views.team_create, name="team_create"),
+    path("teams/<slug:slug>/settings/", team_views.team_settings, name="team_settings"),
+    path("teams/<slug:slug>/members/<int:user_id>/", team_views.member_role, name="team_member_role"),
+    path("teams/<slug:slug>/tokens/<int:token_id>/revoke/", team_views.token_revoke, name="team_token_revoke"),
     path("systems/new/", views.system_create, name="system_create"),
     path("systems/<int:pk>/", views.system_detail, name="system_detail"),
     path("systems/<int:pk>/edit/", views.system_edit, name="system_edit"),

@@ -118,3 +118,33 @@ def test_component_and_flow_pages(login, team, contributor, model):
     assert response.status_code == 302
     page = client.get(reverse("system_detail", args=[system.pk]))
     assert b"Answer" in page.content and b"Chat" in page.content
+
+
+def test_team_settings_owner_manages_members_and_tokens(login, team, owner, contributor):
+    from threatmodel.models import ApiToken
+
+    client = login(owner)
+    url = reverse("team_settings", args=[team.slug])
+    assert client.get(url).status_code == 200
+    newbie = member(team, Role.VIEWER)
+    response = client.post(url, {"add_member": "1", "m-username": "nobody-here", "m-role": "viewer"})
+    assert "No user is called" in str(response.context["member_form"].errors)
+    response = client.post(reverse("team_member_role", args=[team.slug, newbie.pk]), {"role": "contributor"})
+    assert response.status_code == 302
+    response = client.post(url, {"create_token": "1", "t-name": "Jira sync", "t-scopes": ["read", "write"]})
+    raw = response.context["new_token"]
+    assert raw.startswith("tmk_") and raw.encode() in response.content
+    # shown once: the next page load does not contain it
+    assert raw.encode() not in client.get(url).content
+    token = ApiToken.objects.get(name="Jira sync")
+    client.post(reverse("team_token_revoke", args=[team.slug, token.pk]))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_team_settings_forbidden_to_non_owners_and_hidden_from_outsiders(login, team, contributor, outsider):
+    url = reverse("team_settings", args=[team.slug])
+    client = login(contributor)
+    assert client.get(url).status_code == 200  # members may see who is in the team
+    assert client.post(url, {"create_token": "1", "t-name": "x", "t-scopes": ["read"]}).status_code == 403
+    assert login(outsider).get(url).status_code == 404
