@@ -1,6 +1,42 @@
+import logging
+
 from django.apps import AppConfig
+
+log = logging.getLogger(__name__)
+
+
+def queue_resuggest(system_id: int) -> None:
+    """threatmodel.events hook (runs on commit): re-suggest the system in the background.
+
+    Never lets a failure reach the request that changed the model: the write is committed and the
+    next change (or `manage.py resuggest`) brings the register in step.
+    """
+    from .tasks import resuggest_system
+
+    try:
+        resuggest_system.delay(system_id)
+    except Exception:  # a broker outage, or (eager mode) an engine error
+        log.exception("re-suggest of system %s failed", system_id)
+
+
+def queue_resuggest_all(release_id: int) -> None:
+    """catalog.events hook (runs on commit after a release that changed the threats)."""
+    from .tasks import resuggest_all_systems
+
+    try:
+        resuggest_all_systems.delay(release_id)
+    except Exception:
+        log.exception("re-suggest after catalog release %s failed", release_id)
 
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Risk register"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from catalog.events import on_catalog_released
+        from threatmodel.events import on_system_changed
+
+        on_system_changed(queue_resuggest)
+        on_catalog_released(queue_resuggest_all)

@@ -1,0 +1,35 @@
+"""Writes for the risk register. Every function is keyword-only, validates (a ValidationError names the
+field), writes in one transaction, records its audit events and queues side effects on commit."""
+
+from .matrix import risk_matrix_update
+from .mitigations import (
+    mitigation_create,
+    mitigation_delete,
+    mitigation_link,
+    mitigation_transition,
+    mitigation_unlink,
+    mitigation_update,
+)
+from .refs import external_ref_delete, external_ref_set
+from .reviews import review_sign_off, system_mark_reviewed
+from .risks import risk_accept, risk_create, risk_delete, risk_set_residual, risk_transition, risk_update
+
+__all__ = [
+    "external_ref_delete",
+    "external_ref_set",
+    "mitigation_create",
+    "mitigation_delete",
+    "mitigation_link",
+    "mitigation_transition",
+    "mitigation_unlink",
+    "mitigation_update",
+    "review_sign_off",
+    "risk_accept",
+    "risk_create",
+    "risk_delete",
+    "risk_matrix_update",
+    "risk_set_residual",
+    "risk_transition",
+    "risk_update",
+    "system_mark_reviewed",
+]
