@@ -3,6 +3,7 @@
 Questions are data (catalog/data/questions.yaml); this module reads them once per process
 and validates answer objects: an unknown key, a wrong type or a value outside the choices is
 an error naming the key. An unanswered question is simply absent ("unknown"), never false.
+Pure Python (no Django): the rule engine and the loader use it too.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import yaml
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCOPES = ("system", "input", "model", "output", "flow")
 TYPES = ("bool", "choice", "multi")
+QUESTION_KEYS = frozenset({"scope", "key", "label", "help", "type", "choices"})
 
 
 @dataclass(frozen=True)
@@ -29,36 +31,74 @@ class Question:
     def values(self) -> frozenset:
         return frozenset(v for v, _ in self.choices)
 
+    def choice_label(self, value) -> str:
+        return next((label for v, label in self.choices if v == value), str(value))
 
-def parse_questions(raw: list, source: str = "questions.yaml") -> dict[tuple[str, str], Question]:
-    """Parse and check the questions file's `questions` list; ValueError names the entry."""
+
+def _parse_question(entry, where: str) -> tuple[Question | None, list[str]]:
+    if not isinstance(entry, dict):
+        return None, [f"{where}: must be a mapping"]
+    scope, key, qtype = entry.get("scope"), entry.get("key"), entry.get("type")
+    where = f"{where.split(':')[0]}: {scope}.{key}"
+    errors = []
+    unknown = sorted(str(k) for k in entry if k not in QUESTION_KEYS)
+    if unknown:
+        errors.append(f"{where}: unknown field {', '.join(repr(k) for k in unknown)}")
+    if scope not in SCOPES:
+        errors.append(f"{where}: scope must be one of {', '.join(SCOPES)}")
+    if not isinstance(key, str) or not key.isidentifier():
+        errors.append(f"{where}: key must be an identifier")
+    if qtype not in TYPES:
+        errors.append(f"{where}: type must be one of {', '.join(TYPES)}")
+    label = entry.get("label")
+    if label is not None and not isinstance(label, str):
+        errors.append(f"{where}: label must be text")
+    choices = []
+    raw_choices = entry.get("choices") or []
+    if not isinstance(raw_choices, list):
+        errors.append(f"{where}: choices must be a list")
+        raw_choices = []
+    for c in raw_choices:
+        if isinstance(c, dict) and isinstance(c.get("value"), str) and c["value"]:
+            choices.append((c["value"], str(c.get("label") or c["value"])))
+        else:
+            errors.append(f"{where}: each choice needs a text value and a label (quote values YAML reads as "
+                          f"yes/no or numbers): {c!r}")
+    if qtype in ("choice", "multi") and not raw_choices:
+        errors.append(f"{where}: a {qtype} question needs choices")
+    if qtype == "bool" and raw_choices:
+        errors.append(f"{where}: a bool question has no choices")
+    values = [v for v, _ in choices]
+    if len(set(values)) != len(values):
+        errors.append(f"{where}: a choice value is listed twice")
+    if errors:
+        return None, errors
+    return Question(scope, key, str(label or key), str(entry.get("help") or ""), qtype, tuple(choices)), []
+
+
+def collect_questions(raw, source: str = "questions.yaml") -> tuple[dict[tuple[str, str], Question], list[str]]:
+    """Parse the `questions` list, collecting every error ("file: scope.key: message")."""
     out: dict[tuple[str, str], Question] = {}
     if not isinstance(raw, list):
-        raise ValueError(f"{source}: 'questions' must be a list")
+        return out, [f"{source}: 'questions' must be a list"]
+    errors: list[str] = []
     for i, entry in enumerate(raw):
-        where = f"{source}: questions[{i}]"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: must be a mapping")
-        scope, key, qtype = entry.get("scope"), entry.get("key"), entry.get("type")
-        where = f"{source}: {scope}.{key}"
-        if scope not in SCOPES:
-            raise ValueError(f"{where}: scope must be one of {', '.join(SCOPES)}")
-        if not isinstance(key, str) or not key.isidentifier():
-            raise ValueError(f"{where}: key must be an identifier")
-        if qtype not in TYPES:
-            raise ValueError(f"{where}: type must be one of {', '.join(TYPES)}")
-        choices = []
-        for c in entry.get("choices") or []:
-            if isinstance(c, dict) and "value" in c:
-                choices.append((str(c["value"]), str(c.get("label") or c["value"])))
-            else:
-                raise ValueError(f"{where}: each choice needs a value and a label")
-        if qtype in ("choice", "multi") and not choices:
-            raise ValueError(f"{where}: a {qtype} question needs choices")
-        if (scope, key) in out:
-            raise ValueError(f"{where}: duplicate question")
-        out[(scope, key)] = Question(scope, key, str(entry.get("label") or key), str(entry.get("help") or ""),
-                                     qtype, tuple(choices))
+        question, problems = _parse_question(entry, f"{source}: questions[{i}]")
+        errors.extend(problems)
+        if question is None:
+            continue
+        if (question.scope, question.key) in out:
+            errors.append(f"{source}: {question.scope}.{question.key}: duplicate question")
+            continue
+        out[(question.scope, question.key)] = question
+    return out, errors
+
+
+def parse_questions(raw, source: str = "questions.yaml") -> dict[tuple[str, str], Question]:
+    """Parse and check the questions file's `questions` list; ValueError names the first bad entry."""
+    out, errors = collect_questions(raw, source)
+    if errors:
+        raise ValueError(errors[0])
     return out
 
 

@@ -1,0 +1,146 @@
+"""A catalog compiled for evaluation: rules turned into closures once per release, indexed by scope
+and by the question each rule tests first."""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import CatalogError
+from ..questions import Question, parse_questions
+from .compiler import Pred, compile_node, gate_of, value_test
+from .explain import Explainer, ExplainerCompiler
+from .facts import ThreatInfo
+from .rules import Node, parse_rule
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledRule:
+    ref: str
+    scope: str
+    position: int  # order in the catalog: matches come out in this order
+    node: Node
+    pred: Pred
+    explain: Explainer
+
+
+@dataclass(eq=False)
+class ScopeIndex:
+    """The rules of one scope. `ungated` are tried for every component; a gated rule only when
+    the component's answer to its gate question can pass the gate: looked up by answer value
+    (`by_value`), or by the question being answered at all (`by_key`)."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    ungated: list[CompiledRule] = field(default_factory=list)
+    by_value: dict[str, dict[Any, list[CompiledRule]]] = field(default_factory=dict)
+    by_key: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    gates: dict[str, tuple[str, Callable[[Mapping], bool]]] = field(default_factory=dict)  # ref -> (key, test)
+
+    @property
+    def gate_keys(self) -> list[tuple[str, list[CompiledRule], dict[Any, list[CompiledRule]]]]:
+        """[(question key, rules gated on it being answered, rules by answer value)], built once."""
+        keys = self.__dict__.get("_gate_keys")
+        if keys is None:
+            keys = self.__dict__["_gate_keys"] = [(k, self.by_key.get(k, []), self.by_value.get(k, {}))
+                                                   for k in dict.fromkeys([*self.by_value, *self.by_key])]
+        return keys
+
+    def add(self, rule: CompiledRule) -> None:
+        self.__dict__.pop("_gate_keys", None)
+        self.rules.append(rule)
+        gate = gate_of(rule.node)
+        if not gate:
+            self.ungated.append(rule)
+            return
+        key, tests = gate[0].key, [value_test(cond) for cond in gate]
+        self.gates[rule.ref] = (key, tests[0] if len(tests) == 1 else lambda a: any(t(a) for t in tests))
+        values: list | None = []
+        for cond in gate:
+            if cond.test == "exists" or (cond.qtype == "multi" and (cond.test == "in" or len(gate) > 1)):
+                values = None  # a multi answer could hit several values: gate on having an answer
+                break
+            values.extend(sorted(cond.value) if cond.test == "in" else [cond.value])
+        if values is None:
+            self.by_key.setdefault(key, []).append(rule)
+            return
+        table = self.by_value.setdefault(key, {})
+        for value in dict.fromkeys(values):
+            table.setdefault(value, []).append(rule)
+
+
+class CompiledCatalog:
+    """Threat rules compiled for one catalog release. Build it with `compile_catalog`."""
+
+    def __init__(self, *, release_id: int | None, version: str, checksum: str,
+                 threats: dict[str, ThreatInfo], questions: Mapping[tuple[str, str], Question],
+                 rules: dict[str, dict[str, Node]]):
+        self.release_id = release_id
+        self.version = version
+        self.checksum = checksum
+        self.threats = threats
+        self.questions = dict(questions)
+        self.rules = rules  # ref -> {scope: AST}
+        self.index: dict[str, ScopeIndex] = {}
+        explainers = ExplainerCompiler()
+        for position, (ref, by_scope) in enumerate(rules.items()):
+            for scope, node in by_scope.items():
+                rule = CompiledRule(ref, scope, position, node, compile_node(node), explainers.compile(node))
+                self.index.setdefault(scope, ScopeIndex()).add(rule)
+
+    def __repr__(self) -> str:
+        return f"<CompiledCatalog {self.version or '(files)'} {len(self.threats)} threats>"
+
+
+def _mappings(raw: Any) -> tuple[tuple[str, str], ...]:
+    """YAML form {framework: [refs]} or a list of {"framework", "ref"} / (framework, ref)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(raw, Mapping):
+        for fw, refs in raw.items():
+            out.extend((str(fw), str(r)) for r in refs or ())
+    else:
+        for m in raw or ():
+            out.append((str(m["framework"]), str(m["ref"])) if isinstance(m, Mapping) else (str(m[0]), str(m[1])))
+    return tuple(out)
+
+
+def compile_catalog(questions: Mapping[tuple[str, str], Question] | list, threats_raw: Iterable[Mapping], *,
+                    release_id: int | None = None, version: str = "", checksum: str = "",
+                    source: str = "threats") -> CompiledCatalog:
+    """Compile threats (dicts as in the YAML: ref, title, applies_to, when (or rule), likelihood
+    (or default_likelihood), ..., mappings, controls) against the questionnaire.
+
+    `questions` is the dict of `catalog.questions.parse_questions` or the raw YAML list.
+    Raises CatalogError listing every invalid rule. Other checks (mappings, controls) are the
+    loader's job (catalog.loader); this only needs what evaluation needs.
+    """
+    if not isinstance(questions, Mapping):
+        questions = parse_questions(questions)
+    threats: dict[str, ThreatInfo] = {}
+    rules: dict[str, dict[str, Node]] = {}
+    errors: list[str] = []
+    for raw in threats_raw:
+        ref = str(raw.get("ref"))
+        if ref in threats:
+            errors.append(f"{source}: {ref}: duplicate ref")
+            continue
+        applies_to = raw.get("applies_to") or []
+        tree = raw.get("when", raw.get("rule"))
+        nodes, problems = parse_rule(tree, applies_to, questions)
+        if problems:
+            errors.extend(f"{source}: {ref}: {p}" for p in problems)
+            continue
+        rules[ref] = nodes
+        threats[ref] = ThreatInfo(
+            ref=ref,
+            title=str(raw.get("title", "")),
+            applies_to=tuple(applies_to),
+            default_likelihood=int(raw.get("default_likelihood", raw.get("likelihood", 3))),
+            default_impact=int(raw.get("default_impact", raw.get("impact", 3))),
+            privacy_relevant=bool(raw.get("privacy_relevant", False)),
+            category=str(raw.get("category", "")),
+            mappings=_mappings(raw.get("mappings")),
+            controls=tuple(str(c) for c in raw.get("controls") or ()),
+        )
+    if errors:
+        raise CatalogError(errors)
+    return CompiledCatalog(release_id=release_id, version=version, checksum=checksum, threats=threats,
+                           questions=questions, rules=rules)

@@ -1,0 +1,158 @@
+"""Why a rule matched: the facts that decided it, as (canonical fact, sentence) pairs.
+
+Compiled once per release next to the predicates. The explainer of a node knows whether the
+node holds (the predicates decided it), so it only gathers facts: a true `all` needs every
+child's facts, a true `any` the first true child's (found with the children's predicates), a
+false `all` the first false child's, a false `any` every child's, and `not` flips. Facts are
+cached per component, keyed by question where the sentence only depends on the answer, so an
+answer becomes a sentence once however many threats read it.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .compiler import Pred, compile_node, value_test
+from .rules import All, Cond, Node, Not, fmt, test_text
+
+Fact = tuple[str, str]  # (canonical fact, sentence)
+Facts = tuple[Fact, ...]
+Explainer = Callable[[Any], Facts]
+
+
+def _canon(tag: str, ident: Any, key: str, value: Any) -> str:
+    """A canonical, order-free text for one fact (what the fingerprint hashes)."""
+    if type(value) is list:
+        value = sorted(map(str, value))
+    return f"{tag}:{ident}:{key}={value!r}"
+
+
+def _sentence(who: str, key: str, value: Any) -> str:
+    if value is None:
+        return f"{who} has no answer for {key}"
+    if value is True:
+        return f"{who} has {key} = true"
+    if value is False:
+        return f"{who} has {key} = false"
+    return f"{who} has {key} = {fmt(value)}"
+
+
+def _value_fact(who: str, tag: str, ident: Any, cond: Cond, answers: Mapping, holds: bool) -> Fact:
+    key = cond.key
+    value = answers.get(key)
+    if holds and type(value) is list and cond.test in ("in", "contains"):
+        wanted = (cond.value,) if cond.test == "contains" else cond.value
+        return _canon(tag, ident, key, value), f"{who} has {key} including {fmt([v for v in value if v in wanted])}"
+    return _canon(tag, ident, key, value), _sentence(who, key, value)
+
+
+def _flows_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
+    flows = ctx.inflows if cond.subject == "inflow" else ctx.outflows
+    if holds:
+        flow = next(f for f in flows if t(f.answers))
+        return _value_fact(ctx.flow_label(flow), "flow", flow.id, cond, flow.answers, True)
+    direction = "into" if cond.subject == "inflow" else "out of"
+    canon = _canon(cond.subject, ctx.id, cond.key, [f"{f.id}:{f.answers.get(cond.key)!r}" for f in flows])
+    if not flows:
+        return canon, f"no data flows {direction} {ctx.label}"
+    return canon, f"no flow {direction} {ctx.label} has {test_text(cond)}"
+
+
+def _neighbours_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
+    neighbours = (ctx.up if cond.subject == "upstream" else ctx.down).get(cond.kind, ())
+    if holds:
+        comp = next(c for c in neighbours if t(c.answers))
+        return _value_fact(f"{comp.kind} '{comp.name}'", "component", comp.id, cond, comp.answers, True)
+    canon = _canon(f"{cond.subject}-{cond.kind}", ctx.id, cond.key,
+                   [f"{c.id}:{c.answers.get(cond.key)!r}" for c in neighbours])
+    where = "upstream of" if cond.subject == "upstream" else "downstream of"
+    if not neighbours:
+        return canon, f"no {cond.kind} is {where} {ctx.label}"
+    return canon, f"no {cond.kind} {where} {ctx.label} has {test_text(cond)}"
+
+
+class ExplainerCompiler:
+    """Builds explainer closures for rule trees; leaf cache keys are shared across all rules."""
+
+    def __init__(self):
+        self.slots: dict[tuple[Cond, bool], int] = {}
+
+    def compile(self, node: Node, holds: bool = True) -> Explainer:
+        """The explainer of `node`, to be called only when it evaluates to `holds`."""
+        if isinstance(node, Cond):
+            return self._leaf(node, holds)
+        if isinstance(node, Not):
+            return self.compile(node.child, not holds)
+        gathers_all = isinstance(node, All) == holds  # true all / false any: every child's facts
+        if gathers_all:
+            parts = tuple(self.compile(child, holds) for child in node.children)
+            if len(parts) == 2:
+                a, b = parts
+                return lambda ctx: a(ctx) + b(ctx)
+
+            def every(ctx):
+                facts: Facts = ()
+                for part in parts:
+                    facts += part(ctx)
+                return facts
+            return every
+        # true any / false all: the facts of the first child that decides it
+        deciders: tuple[tuple[Pred, Explainer], ...] = tuple(
+            (compile_node(child), self.compile(child, holds)) for child in node.children)
+
+        def first(ctx):
+            for pred, explain in deciders:
+                if pred(ctx) is holds:
+                    return explain(ctx)
+            raise AssertionError("explainer called on a node that does not evaluate as expected")
+        return first
+
+    def _leaf(self, cond: Cond, holds: bool) -> Explainer:
+        t = value_test(cond)
+        key = cond.key
+        subject = cond.subject
+        specific = holds and cond.qtype == "multi" and cond.test in ("in", "contains")
+        if subject == "own" and not specific:  # the common case: the answer alone makes the sentence
+            def own_fact(ctx):
+                cache = ctx.cache
+                facts = cache.get(key)
+                if facts is None:
+                    value = ctx.own.get(key)
+                    if value is True or value is False or type(value) is str:  # _canon / _sentence, inlined
+                        shown = value if type(value) is str else "true" if value else "false"
+                        facts = ((f"component:{ctx.id}:{key}={value!r}", f"{ctx.label} has {key} = {shown}"),)
+                    else:
+                        facts = ((_canon("component", ctx.id, key, value), _sentence(ctx.label, key, value)),)
+                    cache[key] = facts
+                return facts
+            return own_fact
+        if subject == "system" and not specific:  # the same for every component: shared per evaluation
+            shared_key = ("system", key)
+
+            def system_fact(ctx):
+                cache = ctx.shared
+                facts = cache.get(shared_key)
+                if facts is None:
+                    value = ctx.system.get(key)
+                    facts = cache[shared_key] = ((_canon("system", None, key, value), _sentence("system", key, value)),)
+                return facts
+            return system_fact
+        slot = self.slots.setdefault((cond, holds), len(self.slots))
+        if subject in ("own", "system"):
+            def build(ctx):
+                if subject == "own":
+                    return _value_fact(ctx.label, "component", ctx.id, cond, ctx.own, holds)
+                return _value_fact("system", "system", None, cond, ctx.system, holds)
+        elif subject in ("inflow", "outflow"):
+            def build(ctx):
+                return _flows_fact(cond, ctx, t, holds)
+        else:
+            def build(ctx):
+                return _neighbours_fact(cond, ctx, t, holds)
+
+        def leaf(ctx):
+            cache = ctx.cache
+            facts = cache.get(slot)
+            if facts is None:
+                facts = cache[slot] = (build(ctx),)
+            return facts
+        return leaf

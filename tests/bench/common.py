@@ -1,0 +1,22 @@
+"""Shared by the benchmarks: one result row, and the table `python -m tests.bench` prints."""
+
+FIELDS = ("name", "value", "unit", "target", "anchor", "ratio", "ok")
+
+
+def result(*, name: str, value: float, unit: str, target: float, anchor: str = "", anchor_value: float | None = None,
+           lower_is_better: bool = True) -> dict:
+    """A result row; `ratio` is value / anchor_value (below 1 beats the anchor when lower is better)."""
+    ratio = round(value / anchor_value, 3) if anchor_value else None
+    ok = value <= target if lower_is_better else value >= target
+    return {"name": name, "value": value, "unit": unit, "target": target, "anchor": anchor, "ratio": ratio, "ok": ok}
+
+
+def table(rows: list[dict]) -> str:
+    header = ("benchmark", "value", "target", "ratio to anchor", "ok")
+    body = [(r["name"], f"{r['value']} {r['unit']}", f"{r['target']} {r['unit']}",
+             "" if r.get("ratio") is None else f"{r['ratio']}", "yes" if r["ok"] else "NO") for r in rows]
+    widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in [header, *body]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    anchors = [f"  {r['name']}: {r['anchor']}" for r in rows if r.get("anchor")]
+    return "\n".join(lines + (["", "anchors:", *anchors] if anchors else []))
