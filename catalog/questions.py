@@ -60,6 +60,10 @@ def _parse_question(entry, where: str) -> tuple[Question | None, list[str]]:
         raw_choices = []
     for c in raw_choices:
         if isinstance(c, dict) and isinstance(c.get("value"), str) and c["value"]:
+            extra = sorted(str(k) for k in c if k not in ("value", "label"))
+            if extra:  # typically an unquoted label with a comma in a {value: ..., label: ...} flow mapping
+                errors.append(f"{where}: choice {c['value']!r} has unknown field {', '.join(repr(k) for k in extra)} "
+                              "(quote labels that contain commas)")
             choices.append((c["value"], str(c.get("label") or c["value"])))
         else:
             errors.append(f"{where}: each choice needs a text value and a label (quote values YAML reads as "
@@ -71,9 +75,11 @@ def _parse_question(entry, where: str) -> tuple[Question | None, list[str]]:
     values = [v for v, _ in choices]
     if len(set(values)) != len(values):
         errors.append(f"{where}: a choice value is listed twice")
-    if errors:
-        return None, errors
-    return Question(scope, key, str(label or key), str(entry.get("help") or ""), qtype, tuple(choices)), []
+    question = Question(scope, key, str(label or key), str(entry.get("help") or ""), qtype, tuple(choices))
+    # A question whose identity is sound is kept even with other errors, so that rules reading
+    # it are still checked (and do not cascade into "unknown question" errors).
+    sound = scope in SCOPES and isinstance(key, str) and key.isidentifier() and qtype in TYPES
+    return (question if sound else None), errors
 
 
 def collect_questions(raw, source: str = "questions.yaml") -> tuple[dict[tuple[str, str], Question], list[str]]:
