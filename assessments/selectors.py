@@ -117,15 +117,15 @@ def framework_item_q(item_id: int) -> Q:
 
 
 SORTS = {
-    "score": ("-score", "-band_rank", "id"),
-    "-score": ("score", "band_rank", "id"),
-    "band": ("-band_rank", "-score", "id"),
-    "residual": ("-residual_score", "id"),
+    "score": ("-score_value", "-band_rank", "id"),
+    "-score": ("score_value", "band_rank", "id"),
+    "band": ("-band_rank", "-score_value", "id"),
+    "residual": ("-residual_score_value", "id"),
     "due": (F("due").asc(nulls_last=True), "id"),
-    "status": ("status_rank", "-score", "id"),
+    "status": ("status_rank", "-score_value", "id"),
     "title": ("title", "id"),
-    "component": (F("component__name").asc(nulls_first=True), "-score", "id"),
-    "owner": (F("owner__username").asc(nulls_last=True), "-score", "id"),
+    "component": (F("component__name").asc(nulls_first=True), "-score_value", "id"),
+    "owner": (F("owner__username").asc(nulls_last=True), "-score_value", "id"),
     "updated": ("-updated_at", "-id"),
     "id": ("id",),
 }
@@ -139,8 +139,8 @@ def register_rows(base: QuerySet[Risk], matrix, *, status=(), band=(), owner: st
     from django.db.models import Case, IntegerField, Value, When
 
     qs = base.annotate(
-        score=F("likelihood") * F("impact"),
-        residual_score=F("residual_likelihood") * F("residual_impact"),
+        score_value=F("likelihood") * F("impact"),
+        residual_score_value=F("residual_likelihood") * F("residual_impact"),
         band_rank=scoring.band_rank_expression(matrix),
         status_rank=Case(*[When(status=s, then=Value(i)) for i, s in enumerate(STATUS_ORDER)],
                          default=Value(9), output_field=IntegerField()),

@@ -1,0 +1,1 @@
+"""Register pages. Thin: read through selectors, write through services."""

@@ -1,0 +1,93 @@
+"""Mitigations of a system: list, create, edit, status, history."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from threatmodel import selectors as tm_selectors
+
+from .. import selectors, services
+from ..forms import MitigationForm, MitigationTransitionForm
+from ..models import Mitigation, MitigationStatus
+from .common import can_edit, require_edit, run_service
+from .history import history_rows
+
+
+@login_required
+def mitigation_list(request, pk):
+    system = tm_selectors.system_get(request.user, pk)
+    mitigations = selectors.with_mitigation_relations(Mitigation.objects.filter(system=system)).order_by(
+        "status", "due", "id")
+    return render(request, "assessments/mitigation_list.html", {
+        "system": system, "team": system.team, "mitigations": mitigations,
+        "can_edit": can_edit(request.user, system.team)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mitigation_create(request, pk):
+    system = tm_selectors.system_get(request.user, pk)
+    require_edit(request.user, system.team)
+    initial = {"risks": [int(r) for r in request.GET.getlist("risk") if r.isdigit()]}
+    form = MitigationForm(request.POST or None, system=system, initial=initial)
+    created = {}
+    if request.method == "POST" and form.is_valid():
+        def write():
+            created["m"] = services.mitigation_create(actor=request.user, system=system, **form.values())
+
+        if run_service(request, form, write):
+            messages.success(request, "Mitigation added.")
+            return redirect("mitigation_detail", pk=created["m"].pk)
+    return render(request, "assessments/form.html", {"form": form, "system": system, "title": "New mitigation",
+                                                     "submit": "Add mitigation"})
+
+
+def _page(request, mitigation, *, tab="details", **forms):
+    team = mitigation.system.team
+    editable = can_edit(request.user, team)
+    context = {"mitigation": mitigation, "system": mitigation.system, "team": team, "can_edit": editable,
+               "tab": tab, "risks": list(mitigation.risks.select_related("template", "component").order_by("id")),
+               "external_refs": list(mitigation.external_refs.all()), "mappings": mitigation.mappings}
+    if tab == "history":
+        context["events"] = history_rows(selectors.history_for(mitigation)[:500])
+    elif editable:
+        context["form"] = forms.get("form") or MitigationForm(system=mitigation.system, mitigation=mitigation)
+        context["transition_form"] = forms.get("transition_form") or MitigationTransitionForm(mitigation=mitigation)
+    return render(request, "assessments/mitigation_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mitigation_detail(request, pk):
+    mitigation = selectors.mitigation_get(request.user, pk)
+    if request.method == "POST":
+        require_edit(request.user, mitigation.system.team)
+        form = MitigationForm(request.POST, system=mitigation.system, mitigation=mitigation)
+        if form.is_valid() and run_service(request, form, lambda: services.mitigation_update(
+                actor=request.user, mitigation=mitigation, expected_version=form.cleaned_data["version"],
+                **form.values())):
+            messages.success(request, "Mitigation saved.")
+            return redirect("mitigation_detail", pk=mitigation.pk)
+        return _page(request, mitigation, form=form)
+    return _page(request, mitigation)
+
+
+@login_required
+def mitigation_history(request, pk):
+    return _page(request, selectors.mitigation_get(request.user, pk), tab="history")
+
+
+@login_required
+@require_POST
+def mitigation_transition(request, pk):
+    mitigation = selectors.mitigation_get(request.user, pk)
+    require_edit(request.user, mitigation.system.team)
+    form = MitigationTransitionForm(request.POST, mitigation=mitigation)
+    if form.is_valid() and run_service(request, form, lambda: services.mitigation_transition(
+            actor=request.user, mitigation=mitigation, status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])):
+        label = dict(MitigationStatus.choices)[form.cleaned_data["status"]].lower()
+        messages.success(request, f"Mitigation is now {label}.")
+        return redirect("mitigation_detail", pk=mitigation.pk)
+    return _page(request, mitigation, transition_form=form)
