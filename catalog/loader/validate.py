@@ -177,7 +177,8 @@ class Validator:
                 else:
                     seen.add(ref)
                     out.append([fw, ref])
-        return out
+        # Canonical order (framework, then published item order): reordering a list is not a change.
+        return sorted(out, key=lambda m: (FRAMEWORK_KEYS.index(m[0]), self.items[m[0]][m[1]]["position"]))
 
     def _has(self, mappings: list[list[str]], fw: str, kind: str | None = None) -> bool:
         return any(f == fw and (kind is None or self.items[fw][r]["kind"] == kind) for f, r in mappings)
@@ -281,7 +282,7 @@ class Validator:
             "impact_rationale": _clean(str(entry.get("impact_rationale") or "")),
             "privacy_relevant": bool(entry.get("privacy_relevant")),
             "mappings": mappings,
-            "controls": refs,
+            "controls": sorted(refs),
             "source": name,
             "position": i,
         }
