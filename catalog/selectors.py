@@ -110,3 +110,7 @@ def framework_items(framework: Framework) -> QuerySet[FrameworkItem]:
 def categories() -> list[str]:
     return list(ThreatTemplate.objects.filter(retired=False).order_by("category")
                 .values_list("category", flat=True).distinct())
+
+
+def release_list() -> QuerySet[CatalogRelease]:
+    return CatalogRelease.objects.order_by("-id")

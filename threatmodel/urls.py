@@ -24,6 +24,7 @@ urlpatterns = [
     path("systems/<int:pk>/flows/new/", views.flow_create, name="flow_create"),
     path("flows/<int:pk>/edit/", views.flow_edit, name="flow_edit"),
     path("flows/<int:pk>/delete/", views.flow_delete, name="flow_delete"),
+    path("catalog/", include("catalog.urls")),
     path("", include("assessments.urls")),
     path("api/", include("threatmodel.api.urls")),
 ]
