@@ -180,10 +180,11 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
             ref_by_id = {pk: ref for ref, (pk, _desc) in templates.items()}
             for risk in created:
                 result.created.append(risk.pk)
+                # The title is the event's object_repr; the facts are pinned by their fingerprint.
                 entries.append(AuditEntry.for_object(risk, "risk.suggested", {
                     "template": [None, ref_by_id.get(risk.template_id)], "component": [None, risk.component_id],
-                    "status": [None, risk.status], "title": [None, risk.title], "likelihood": [None, risk.likelihood],
-                    "impact": [None, risk.impact], "why": [None, risk.why]}))
+                    "status": [None, risk.status], "likelihood": [None, risk.likelihood],
+                    "impact": [None, risk.impact], "fingerprint": [None, risk.fingerprint]}))
         if updates:
             # `description` is only loaded (set) on suggestions refreshed from their template.
             with_text = [r for r in updates if "description" not in r.get_deferred_fields()]

@@ -64,7 +64,8 @@ def _resolve_risks(system: AISystem, risks) -> list[Risk]:
 
 
 def _locked(m: Mitigation) -> Mitigation:
-    return Mitigation.objects.select_for_update().select_related("system__team", "control", "owner").get(pk=m.pk)
+    return (Mitigation.objects.select_for_update(of=("self",))  # the joined rows may be null: lock only ours
+            .select_related("system__team", "control", "owner").get(pk=m.pk))
 
 
 def _link_entries(actor, mitigation: Mitigation, added: set[int], removed: set[int]) -> list[AuditEntry]:

@@ -102,7 +102,8 @@ def _check_treatment(value) -> str:
 
 
 def _locked(risk: Risk) -> Risk:
-    return Risk.objects.select_for_update().select_related("system__team", "template", "owner").get(pk=risk.pk)
+    return (Risk.objects.select_for_update(of=("self",))  # the joined rows may be null: lock only ours
+            .select_related("system__team", "template", "owner").get(pk=risk.pk))
 
 
 def _acted(risk: Risk, actor) -> None:
