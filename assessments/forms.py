@@ -46,7 +46,8 @@ class RiskForm(ServiceErrorsMixin, forms.Form):
     treatment = forms.ChoiceField(choices=[c for c in Treatment.choices if c[0] != Treatment.ACCEPT],
                                   required=False, help_text="To accept a risk, use Accept: it needs an approver.")
     owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                   to_field_name="username", help_text="A member of the team.")
+                                   to_field_name="username", empty_label="(nobody)",
+                                   help_text="A member of the team.")
     due = forms.DateField(required=False, widget=DATE_WIDGET)
     mappings = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Framework mappings",
@@ -131,7 +132,7 @@ class MitigationForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(choices=[("", "(the control's)"), *ControlKind.choices], required=False,
                              help_text="Preventive lowers residual likelihood; detective and corrective lower impact.")
     owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                   to_field_name="username")
+                                   to_field_name="username", empty_label="(nobody)")
     due = forms.DateField(required=False, widget=DATE_WIDGET)
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     evidence_links = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,

@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -71,6 +72,19 @@ def clean_links(value, field: str = "evidence_links") -> list[str]:
     if errors:
         raise ValidationError({field: errors})
     return links
+
+
+def resolve_member(team, value, field: str = "owner"):
+    """A user of the team from a user, a username or None/""; ValidationError naming the field otherwise."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        user = get_user_model().objects.filter(username=value, memberships__team=team).first()
+        if user is None:
+            raise ValidationError({field: f"'{value}' is not a member of team '{team.slug}'."})
+        return user
+    check_member(team, value, field)
+    return value
 
 
 def check_member(team, user, field: str) -> None:

@@ -13,7 +13,7 @@ from threatmodel.services.common import bump, check_version, require_role
 from .. import notifications
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
 from .audit import AuditEntry, audit_record_many
-from .common import check_member, clean_links, clean_text, to_date, user_ref
+from .common import clean_links, clean_text, resolve_member, to_date, user_ref
 from .residual import refresh_residuals
 
 MITIGATION_FIELDS = ("title", "description", "kind", "status", "status_reason", "owner", "due", "evidence",
@@ -104,10 +104,9 @@ def mitigation_create(*, actor, system: AISystem, title: str = "", description: 
         title=clean_text(title or (control.title if control else ""), "title", max_length=300, required=True),
         description=clean_text(description or (control.description if control else ""), "description"),
         kind=_check_kind(kind or (control.kind if control else ControlKind.PREVENTIVE)),
-        owner=owner, due=to_date(due, "due"), evidence=clean_text(evidence, "evidence"),
+        owner=resolve_member(team, owner, "owner"), due=to_date(due, "due"), evidence=clean_text(evidence, "evidence"),
         evidence_links=clean_links(evidence_links),
     )
-    check_member(team, owner, "owner")
     linked = _resolve_risks(system, risks)
     with transaction.atomic():
         mitigation.full_clean(exclude=["risks"])
@@ -120,8 +119,8 @@ def mitigation_create(*, actor, system: AISystem, title: str = "", description: 
         entries = _link_entries(actor, mitigation, set(risk_ids), set())
         entries += refresh_residuals(risk_ids)
         audit_record_many(team=team, actor=actor, entries=entries)
-        if owner is not None:
-            notifications.notify_assigned(mitigation, owner, actor)
+        if mitigation.owner is not None:
+            notifications.notify_assigned(mitigation, mitigation.owner, actor)
     return mitigation
 
 
@@ -147,8 +146,7 @@ def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | 
         if "kind" in changes:
             mitigation.kind = _check_kind(changes["kind"])
         if "owner" in changes:
-            check_member(team, changes["owner"], "owner")
-            mitigation.owner = changes["owner"]
+            mitigation.owner = resolve_member(team, changes["owner"], "owner")
         if "due" in changes:
             mitigation.due = to_date(changes["due"], "due")
         if "evidence" in changes:

@@ -13,7 +13,7 @@ from threatmodel.services.common import bump, check_version, require_role
 from .. import notifications
 from ..models import RISK_REASON_REQUIRED, RISK_TRANSITIONS, Risk, RiskStatus, Treatment
 from ..scoring import validate_level
-from .common import check_member, clean_text, to_date, today, user_ref
+from .common import clean_text, resolve_member, to_date, today, user_ref
 from .residual import suggested_residual_for
 
 RISK_FIELDS = (
@@ -127,10 +127,9 @@ def risk_create(*, actor, system: AISystem, title: str, description: str = "", c
         impact=validate_level(impact, "impact"),
         due=to_date(due, "due"),
         treatment=_check_treatment(treatment),
-        owner=owner,
+        owner=resolve_member(team, owner, "owner"),
         status=RiskStatus.OPEN,
     )
-    check_member(team, owner, "owner")
     items = resolve_framework_items(mappings)
     risk.residual_likelihood, risk.residual_impact = risk.likelihood, risk.impact
     with transaction.atomic():
@@ -141,8 +140,8 @@ def risk_create(*, actor, system: AISystem, title: str, description: str = "", c
             risk.custom_mappings.set(items)
         audit_record(team=team, actor=actor, action="risk.created", obj=risk,
                      changes=diff({}, risk_snapshot(risk, with_mappings=bool(items))))
-        if owner is not None:
-            notifications.notify_assigned(risk, owner, actor)
+        if risk.owner is not None:
+            notifications.notify_assigned(risk, risk.owner, actor)
     return risk
 
 
@@ -175,8 +174,7 @@ def risk_update(*, actor, risk: Risk, expected_version: int | None = None, **cha
         if "due" in changes:
             risk.due = to_date(changes["due"], "due")
         if "owner" in changes:
-            check_member(team, changes["owner"], "owner")
-            risk.owner = changes["owner"]
+            risk.owner = resolve_member(team, changes["owner"], "owner")
             if risk.treatment == Treatment.ACCEPT and risk.owner is not None and risk.owner == risk.accepted_by:
                 raise ValidationError({"owner": "The owner of an accepted risk cannot be its approver."})
         if "treatment" in changes:

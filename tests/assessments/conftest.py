@@ -10,6 +10,15 @@ from django.core.management import call_command
 from django.db import transaction
 
 from catalog.engine import current_catalog
+from threatmodel.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks(monkeypatch):
+    """The register's hooks run their tasks in-process here, even when a broker is configured (CI's
+    real-stack pass), so a test sees the re-suggest it triggered."""
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    monkeypatch.setattr(celery_app.conf, "task_eager_propagates", True)
 
 
 @pytest.fixture(scope="module")

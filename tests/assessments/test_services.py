@@ -409,3 +409,14 @@ def test_snapshot_hash_is_stable_and_tracks_decisions(system, contributor):
     risk = Risk.objects.filter(system=system).first()
     services.risk_transition(actor=contributor, risk=risk, status="open")
     assert register_hash(register_snapshot(system)) != first
+
+
+def test_owners_can_be_given_as_usernames_of_the_team(system, contributor, outsider):
+    risk = custom_risk(system, contributor, owner=contributor.username)
+    assert risk.owner == contributor
+    with pytest.raises(ValidationError) as exc:
+        custom_risk(system, contributor, owner=outsider.username)
+    assert "owner" in exc.value.message_dict
+    m = services.mitigation_create(actor=contributor, system=system, title="M", owner=contributor.username)
+    m = services.mitigation_update(actor=contributor, mitigation=m, owner="")
+    assert m.owner is None
