@@ -2,7 +2,7 @@
 and by the question each rule tests first."""
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..exceptions import CatalogError
@@ -10,7 +10,7 @@ from ..questions import Question, parse_questions
 from .compiler import Pred, compile_node, gate_of, value_test
 from .explain import Explainer, ExplainerCompiler
 from .facts import ThreatInfo
-from .rules import Node, parse_rule
+from .rules import All, Cond, Node, parse_rule
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,9 +62,28 @@ class ScopeIndex:
         if values is None:
             self.by_key.setdefault(key, []).append(rule)
             return
+        # Found by value, a gate that is the rule or one of its top-level `all` conditions already
+        # holds: the rule is tried without it (the same rule, a residual predicate).
+        residual = _without(rule.node, gate[0]) if len(gate) == 1 else None
+        if residual is not None:
+            rule = replace(rule, pred=residual)
         table = self.by_value.setdefault(key, {})
         for value in dict.fromkeys(values):
             table.setdefault(value, []).append(rule)
+
+
+def _always(ctx) -> bool:
+    return True
+
+
+def _without(node: Node, gate: Cond) -> Pred | None:
+    """The predicate of `node` once `gate` is known to hold, if `gate` is the node or a conjunct."""
+    if node is gate:
+        return _always
+    if isinstance(node, All) and any(child is gate for child in node.children):
+        rest = tuple(child for child in node.children if child is not gate)
+        return compile_node(rest[0] if len(rest) == 1 else All(rest))
+    return None
 
 
 class CompiledCatalog:

@@ -1,7 +1,7 @@
 """Benchmark: evaluate the full catalog against a synthetic system of 1,000 components.
 
 Reports the time per (component x threat) pair: evaluate() wall time / (components x threats in
-the catalog), best of 25 runs (this shared 2-core VM is noisy), including building every Match
+the catalog), best of 40 runs (this shared 2-core VM is noisy), including building every Match
 with its reasons and fingerprint. Target <= 0.4 us/pair; anchor: OWASP pytm 1.4.0, ~1.3 us per element x rule pair
 (115k pairs in 0.149 s) measured on the same machine. No database needed.
 """
@@ -60,7 +60,7 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
     return system, components, flows
 
 
-def measure(repeats: int = 25) -> dict:
+def measure(repeats: int = 40) -> dict:
     catalog = catalog_from_files()
     system, components, flows = synthetic_system(catalog)
     best, matches = float("inf"), []
