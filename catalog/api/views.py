@@ -1,12 +1,12 @@
 """Read-only catalog endpoints: thin views over catalog.selectors, paginated like every list.
 
 Any signed-in user or valid API token may read the catalog (it is shared reference data).
+Lists use the project's default pagination (settings: threatmodel.api.pagination.PageNumberPagination,
+`page` and `page_size` up to 200), so catalog imports nothing from threatmodel.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics
-
-from threatmodel.api.pagination import PageNumberPagination
 
 from .. import selectors
 from .serializers import (
@@ -62,8 +62,7 @@ FILTER_PARAMETERS = [
 
 
 class CatalogListView(generics.ListAPIView):
-    pagination_class = PageNumberPagination
-    filter_backends: list = []
+    filter_backends: list = []  # filters are validated query serializers, handed to the selectors
     query_serializer_class = None
 
     def query(self) -> dict:

@@ -13,10 +13,11 @@ def result(*, name: str, value: float, unit: str, target: float, anchor: str = "
 
 def table(rows: list[dict]) -> str:
     header = ("benchmark", "value", "target", "ratio to anchor", "ok")
-    body = [(r["name"], f"{r['value']} {r['unit']}", f"{r['target']} {r['unit']}",
-             "" if r.get("ratio") is None else f"{r['ratio']}", "yes" if r["ok"] else "NO") for r in rows]
+    body = [(str(r.get("name", "?")), f"{r.get('value')} {r.get('unit', '')}".strip(),
+             f"{r.get('target', '')} {r.get('unit', '')}".strip(), "" if r.get("ratio") is None else f"{r['ratio']}",
+             "yes" if r.get("ok") else "NO") for r in rows]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in [header, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    anchors = [f"  {r['name']}: {r['anchor']}" for r in rows if r.get("anchor")]
+    anchors = [f"  {r.get('name')}: {r['anchor']}" for r in rows if r.get("anchor")]
     return "\n".join(lines + (["", "anchors:", *anchors] if anchors else []))

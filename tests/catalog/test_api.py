@@ -90,6 +90,13 @@ def test_pagination(api):
     assert too_big.status_code == 400 and "page_size" in too_big.json()["errors"]
 
 
+def test_lists_use_the_projects_page_number_pagination():
+    from catalog.api.views import CatalogListView
+    from threatmodel.api.pagination import PageNumberPagination
+
+    assert CatalogListView.pagination_class is PageNumberPagination
+
+
 def test_unknown_refs_are_404_problems(api):
     for url in ("/api/v1/catalog/threats/AI-IN-999/", "/api/v1/catalog/controls/CTL-999/",
                 "/api/v1/frameworks/NOPE/items/"):
