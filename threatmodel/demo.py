@@ -89,4 +89,4 @@ def seed_demo() -> dict:
         if not AISystem.objects.filter(team=team, name=DEMO_SYSTEM).exists():
             build_support_assistant(actor=user, team=team)
             created = True
-    return {"username": user.username, "password": password, "team": team, "created": created}
+    return {"user": user, "username": user.username, "password": password, "team": team, "created": created}

@@ -35,13 +35,3 @@ def test_create_api_token_rejects_bad_scopes():
     with pytest.raises(CommandError, match="scopes"):
         run("create_api_token", "--team", "ci", "--user", "bot", "--scopes", "admin")
     assert not ApiToken.objects.exists()
-
-
-def test_seed_demo_is_idempotent(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    first = run("seed_demo")
-    second = run("seed_demo")
-    assert "Created" in first and "already present" in second
-    assert AISystem.objects.filter(team__slug="demo").count() == 1
-    password = (tmp_path / "demo-login.txt").read_text().strip()
-    assert password in first and password in second
