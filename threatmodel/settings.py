@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.send_daily_digests",
         "schedule": timedelta(hours=24),
     },
+    "webhooks-deliver-due": {  # picks up webhook deliveries whose task was lost or is due for a retry
+        "task": "threatmodel.webhooks.deliver_due",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- REST framework -----------------------------------------------------------

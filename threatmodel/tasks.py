@@ -16,3 +16,9 @@ def worker_heartbeat(name: str = "") -> int:
     if not created:
         WorkerHeartbeat.objects.filter(pk=beat.pk).update(seen_at=now, runs=F("runs") + 1)
     return beat.pk
+
+
+# Celery's autodiscovery imports `threatmodel.tasks`; the webhook tasks live with the webhooks.
+from .webhooks import tasks as webhook_tasks  # noqa: E402
+
+__all__ = ["webhook_tasks", "worker_heartbeat"]

@@ -3,19 +3,24 @@ from .audit import AuditEvent, Tombstone
 from .ops import WorkerHeartbeat
 from .systems import AISystem, Component, ComponentKind, DataFlow, LifecycleStage
 from .teams import ApiToken, Membership, Role, Team
+from .webhooks import DELIVERY_OPEN, DeliveryStatus, Webhook, WebhookDelivery
 
 __all__ = [
+    "DELIVERY_OPEN",
     "AISystem",
     "ApiToken",
     "AuditEvent",
     "Component",
     "ComponentKind",
     "DataFlow",
+    "DeliveryStatus",
     "IdempotencyRecord",
     "LifecycleStage",
     "Membership",
     "Role",
     "Team",
     "Tombstone",
+    "Webhook",
+    "WebhookDelivery",
     "WorkerHeartbeat",
 ]
