@@ -216,7 +216,7 @@ SPECTACULAR_SETTINGS = {
 # --- Mail, caches, logging ------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="threat-register@localhost")
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://threatmodel")}
 
 LOGGING = {
     "version": 1,
