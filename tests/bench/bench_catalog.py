@@ -1,9 +1,12 @@
 """Benchmark: evaluate the full catalog against a synthetic system of 1,000 components.
 
-Reports the time per (component x threat) pair: evaluate() wall time / (components x threats in
-the catalog), best of 40 runs (this shared 2-core VM is noisy), including building every Match
-with its reasons and fingerprint. Target <= 0.4 us/pair; anchor: OWASP pytm 1.4.0, ~1.3 us per element x rule pair
-(115k pairs in 0.149 s) measured on the same machine. No database needed.
+Reports the time per (component x threat) pair: evaluate() time / (components x threats in the
+catalog), including building every Match with its reasons and fingerprint. The value is the best
+of 40 runs in process CPU time, which other jobs on this shared 2-core VM disturb less than wall
+time (they still slow it through shared caches); the best wall time is shown next to it, and on a
+quiet machine the two agree within a few percent. Target <= 0.4 us/pair; anchor: OWASP pytm
+1.4.0, ~1.3 us per element x rule pair (115k pairs in 0.149 s) measured on the same machine.
+No database needed.
 """
 
 import random
@@ -63,20 +66,23 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
 def measure(repeats: int = 40) -> dict:
     catalog = catalog_from_files()
     system, components, flows = synthetic_system(catalog)
-    best, matches = float("inf"), []
+    best_cpu = best_wall = float("inf")
+    matches: list = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         matches = evaluate(catalog, system, components, flows)
-        best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        best_wall = min(best_wall, time.perf_counter() - wall)
     pairs = len(components) * len(catalog.threats)
-    return {"seconds": best, "pairs": pairs, "matches": len(matches), "flows": len(flows),
-            "threats": len(catalog.threats), "per_pair_us": best / pairs * 1e6}
+    return {"cpu_seconds": best_cpu, "wall_seconds": best_wall, "pairs": pairs, "matches": len(matches),
+            "flows": len(flows), "threats": len(catalog.threats), "per_pair_us": best_cpu / pairs * 1e6}
 
 
 def run() -> list[dict]:
     m = measure()
     return [result(
         name=(f"catalog evaluate: {COMPONENTS} components x {m['threats']} threats "
-              f"({m['flows']} flows, {m['matches']} matches, {m['seconds'] * 1000:.1f} ms)"),
+              f"({m['flows']} flows, {m['matches']} matches; best of 40: {m['cpu_seconds'] * 1000:.1f} ms CPU, "
+              f"{m['wall_seconds'] * 1000:.1f} ms wall)"),
         value=round(m["per_pair_us"], 3), unit="µs/pair", target=TARGET_US, anchor=ANCHOR, anchor_value=ANCHOR_US,
     )]
