@@ -36,8 +36,9 @@ class _Context:
         self.up = up
         self.down = down
         self.names = names
-        self.cache: dict = {}  # condition slot -> (holds, facts) for this component
-        self.shared = shared  # the same, for facts that do not depend on the component (system answers)
+        # Per component: facts by question key or explainer slot, flow/neighbour results by "?..." key.
+        self.cache: dict = {}
+        self.shared = shared  # facts that do not depend on the component (the system's answers)
 
     def flow_label(self, flow: FlowFacts) -> str:
         names = self.names
