@@ -42,3 +42,6 @@ def send_daily_digests() -> int:
     from .notifications import send_daily_digests as send
 
     return send()
+
+
+from .reports.tasks import render_report  # noqa: E402, F401 - registers the report render task with the worker

@@ -26,5 +26,6 @@ urlpatterns = [
     path("flows/<int:pk>/delete/", views.flow_delete, name="flow_delete"),
     path("catalog/", include("catalog.urls")),
     path("", include("assessments.urls")),
+    path("", include("assessments.reports.urls")),  # privacy assessment and report pages
     path("api/", include("threatmodel.api.urls")),
 ]

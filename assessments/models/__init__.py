@@ -7,7 +7,9 @@ from .mitigations import (
     MitigationStatus,
 )
 from .notifications import NotificationLog
+from .privacy import DpiaResult, PrivacyAssessment
 from .refs import ExternalRef
+from .reports import REPORT_FINISHED, Report, ReportKind, ReportStatus
 from .reviews import Review, ReviewDecision, ReviewRole, SystemReviewState
 from .risks import RISK_INACTIVE, RISK_REASON_REQUIRED, RISK_TRANSITIONS, Risk, RiskStatus, Treatment
 
@@ -17,12 +19,18 @@ __all__ = [
     "MITIGATION_TRANSITIONS",
     "RISK_INACTIVE",
     "RISK_REASON_REQUIRED",
+    "REPORT_FINISHED",
     "RISK_TRANSITIONS",
     "ControlKind",
+    "DpiaResult",
     "ExternalRef",
     "Mitigation",
     "MitigationStatus",
     "NotificationLog",
+    "PrivacyAssessment",
+    "Report",
+    "ReportKind",
+    "ReportStatus",
     "Review",
     "ReviewDecision",
     "ReviewRole",

@@ -3,6 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from assessments.privacy.api import PrivacyViewSet
+from assessments.reports.api import ReportViewSet, SystemReportsViewSet
+
 from . import views
 
 router = SimpleRouter()
@@ -13,8 +16,14 @@ router.register("components", views.ComponentViewSet, basename="component")
 router.register("flows", views.FlowViewSet, basename="flow")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register(r"systems/(?P<system_pk>\d+)/reports", SystemReportsViewSet, basename="system-reports")
+router.register("reports", ReportViewSet, basename="report")
+privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
+privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
+    path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
     path("", include("catalog.api.urls")),
 ]

@@ -1,0 +1,118 @@
+"""API of a system's privacy assessment: GET / PUT (If-Match) and the DPO sign-off.
+
+The body has one key per answer (see ``schema.FIELDS``), the provenance of inferable answers, the
+DPIA screening with its reasoning, and the sign-off. A PUT carries the answers to change (answers
+left out keep theirs), ``confirm`` (inferred answers the caller accepts) and ``reset`` (answers to
+hand back to the model); read-only keys sent back unchanged are ignored, so GET-edit-PUT works.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from threatmodel import selectors as tm_selectors
+from threatmodel.api.base import TeamScopedViewSet
+
+from . import services
+from .schema import FIELDS, INFERABLE_PATHS
+from .selectors import PrivacyState, privacy_state
+
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description='The ETag you read, e.g. "3" ("0" before the first save); stale is a 412.')
+PUT_EXAMPLE = OpenApiExample("Confirm the inferred subjects, set purposes", request_only=True, value={
+    "purposes": [{"purpose": "Answer customer questions", "legal_basis": "contract", "note": ""}],
+    "confirm": ["data_subjects"], "reset": []})
+
+
+def privacy_body(state: PrivacyState) -> dict:
+    a = state.assessment
+    body = {"id": a.pk if a else None, "system": state.system.pk, "version": state.version}
+    body.update(state.values)
+    body["provenance"] = state.resolved.provenance()
+    body["inferred"] = state.resolved.inferred_paths()
+    body["dpia"] = state.screening.as_dict()
+    body["sign_off"] = {
+        "signed_off_by": a.signed_off_by.get_username() if a and a.signed_off_by_id else None,
+        "signed_off_label": a.signed_off_label if a else "",
+        "signed_off_at": a.signed_off_at.isoformat() if a and a.signed_off_at else None,
+        "signed_off_version": a.signed_off_version if a else None,
+        "current": bool(a and a.signed_off),
+        "comment": a.sign_off_comment if a else "",
+    }
+    body["created_at"] = a.created_at.isoformat() if a else None
+    body["updated_at"] = a.updated_at.isoformat() if a else None
+    return body
+
+
+class PrivacyWriteSerializer(serializers.Serializer):
+    """Shape only: the service validates every answer and names the bad place (e.g. transfers[0].role)."""
+
+    confirm = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text=f"Inferred answers to confirm: any of {', '.join(INFERABLE_PATHS)}")
+    reset = serializers.ListField(child=serializers.CharField(), required=False,
+                                  help_text="Answers to hand back to the model (same paths as confirm)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in FIELDS:
+            self.fields[name] = serializers.JSONField(required=False, allow_null=True)
+
+
+class SignOffSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PrivacyViewSet(TeamScopedViewSet):
+    """/api/v1/systems/{id}/privacy/ (a singleton per system)."""
+
+    require_if_match = True
+    pagination_class = None
+
+    def get_system(self):
+        return tm_selectors.system_get(self.request.user, self.kwargs["system_pk"], self.token)
+
+    def _respond(self, state: PrivacyState) -> Response:
+        return Response(privacy_body(state))
+
+    @extend_schema(summary="A system's privacy assessment with DPIA screening", tags=["privacy"],
+                   responses={200: OpenApiTypes.OBJECT})
+    def retrieve(self, request, *args, **kwargs):
+        state = privacy_state(self.get_system())
+        header = request.headers.get("If-None-Match")
+        if header and header.strip() == f'"{state.version}"':
+            return Response(status=304, headers={"ETag": f'"{state.version}"'})
+        return self._respond(state)
+
+    @extend_schema(summary="Save privacy answers (If-Match required)", tags=["privacy"],
+                   request=PrivacyWriteSerializer, parameters=[IF_MATCH], examples=[PUT_EXAMPLE],
+                   responses={200: OpenApiTypes.OBJECT})
+    def update(self, request, *args, **kwargs):
+        system = self.get_system()
+        current = privacy_state(system)
+        expected = self.if_match_version(current)
+        serializer = PrivacyWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        confirm, reset = data.pop("confirm", []), data.pop("reset", [])
+        values = {name: request.data[name] for name in FIELDS if name in request.data}
+        assessment = services.privacy_assessment_save(actor=request.user, system=system, values=values,
+                                                      confirm=confirm, reset=reset, expected_version=expected)
+        return self._respond(privacy_state(system, assessment))
+
+    @extend_schema(summary="Save privacy answers (If-Match required)", tags=["privacy"],
+                   request=PrivacyWriteSerializer, parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, **kwargs)
+
+    @extend_schema(summary="DPO sign-off of the privacy assessment", tags=["privacy"], request=SignOffSerializer,
+                   parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+    def sign_off(self, request, *args, **kwargs):
+        system = self.get_system()
+        current = privacy_state(system)
+        expected = self.if_match_version(current)
+        serializer = SignOffSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.privacy_sign_off(actor=request.user, system=system, expected_version=expected,
+                                               comment=serializer.validated_data.get("comment", ""))
+        return self._respond(privacy_state(system, assessment))

@@ -1,0 +1,94 @@
+"""Reads of privacy assessments: always through a system the caller may see (threatmodel.selectors)."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from threatmodel import selectors as tm_selectors
+from threatmodel.selectors import system_model
+
+from ..models import Risk, RiskStatus
+from ..models.privacy import PrivacyAssessment
+from . import dpia
+from .dpia import screening_for
+from .prefill import facts_from_model, infer
+from .resolve import Resolved, resolve
+from .schema import FIELDS, default_values
+
+PRIVACY_NIST_REF = "MEASURE 2.10"
+
+
+@dataclass
+class PrivacyState:
+    """A system's privacy answers as they stand: stored, inferred, resolved and screened."""
+
+    system: object
+    assessment: PrivacyAssessment | None
+    inferred: dict
+    resolved: Resolved
+    screening: dpia.Screening
+
+    @property
+    def version(self) -> int:
+        return self.assessment.version if self.assessment else 0
+
+    @property
+    def values(self) -> dict:
+        return self.resolved.values()
+
+
+def stored_values(assessment: PrivacyAssessment | None) -> dict:
+    if assessment is None:
+        return default_values()
+    return {name: getattr(assessment, name) for name in FIELDS}
+
+
+def privacy_state(system, assessment: PrivacyAssessment | None = None, *, fetch: bool = True) -> PrivacyState:
+    if assessment is None and fetch:
+        assessment = PrivacyAssessment.objects.filter(system=system).select_related("signed_off_by").first()
+    components, flows = system_model(system)
+    parts, links = facts_from_model(components, flows)
+    inferred = infer(system.answers or {}, parts, links)
+    resolved = resolve(stored_values(assessment), assessment.provenance if assessment else {}, inferred)
+    return PrivacyState(system, assessment, inferred, resolved, screening_for(resolved))
+
+
+def privacy_get(user, system_pk, token=None) -> PrivacyState:
+    """The privacy state of a system the user (or token) may see; Http404 otherwise."""
+    return privacy_state(tm_selectors.system_get(user, system_pk, token))
+
+
+def privacy_risks(system) -> list[Risk]:
+    """Privacy-relevant risks of the register: from privacy-relevant threats, or custom risks mapped to MEASURE 2.10."""
+    return list(
+        Risk.objects.filter(system=system)
+        .exclude(status=RiskStatus.DISMISSED)
+        .filter(Q(template__privacy_relevant=True)
+                | Q(template__isnull=True, custom_mappings__framework__key="NIST-AI-RMF",
+                    custom_mappings__ref=PRIVACY_NIST_REF))
+        .select_related("component", "template", "owner")
+        .distinct()
+        .order_by("id"))
+
+
+def personal_data_flows(system) -> list:
+    flows = system.flows.select_related("source", "target").order_by("id")
+    return [f for f in flows if (f.answers or {}).get("personal_data") is True]
+
+
+def privacy_summary(system) -> dict:
+    """A few lines on the system's privacy assessment, for the assurance report."""
+    state = privacy_state(system)
+    a = state.assessment
+    return {
+        "exists": a is not None,
+        "version": state.version,
+        "dpia_result": state.screening.result,
+        "dpia_label": state.screening.label,
+        "criteria_met": state.screening.applies,
+        "inferred": len(state.resolved.inferred_paths()),
+        "signed_off": bool(a and a.signed_off),
+        "signed_off_by": (a.signed_off_label if a and a.signed_off_at else ""),
+        "signed_off_at": (a.signed_off_at.strftime("%Y-%m-%d") if a and a.signed_off_at else ""),
+        "signed_off_version": a.signed_off_version if a else None,
+    }

@@ -1,0 +1,110 @@
+"""HTML and PDF from the same templates.
+
+``render_html`` lays a report's content out with ``templates/reports/<kind>.html`` (the browser preview
+serves exactly this HTML); ``render_pdf`` hands that HTML to WeasyPrint with the static-only URL
+fetcher, as PDF/A-3b and tagged for accessibility, reporting progress while pages are laid out.
+"""
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+
+from ..models.reports import ReportKind
+from . import svg
+from .fetcher import REPORT_BASE_URL, StaticOnlyFetcher
+
+log = logging.getLogger(__name__)
+
+PDF_VARIANT = "pdf/a-3b"
+Progress = Callable[[int, str], None]
+PAGE_RE = re.compile(r"Creating layout - Page (\d+)")
+
+
+def charts_for(content: dict) -> dict:
+    """The SVG charts of a report, drawn from its content (they add nothing the content does not say)."""
+    system = content["system"]
+    charts = {"lanes": svg.lanes_diagram(system["lanes"], system["flows"])}
+    if content["kind"] == "assurance":
+        charts["nist"] = svg.coverage_bars(content["nist"]["functions"], "NIST AI RMF subcategories by function")
+        charts["heat_inherent"] = svg.heat_map(content["register"]["heat_inherent"], "Inherent risk")
+        charts["heat_residual"] = svg.heat_map(content["register"]["heat_residual"], "Residual risk")
+    return charts
+
+
+def render_html(content: dict, *, content_sha256: str, preview: bool = False, back_url: str = "") -> str:
+    kind = content["kind"]
+    context = {"c": content, "charts": charts_for(content), "content_sha256": content_sha256,
+               "kind_label": ReportKind(kind).label, "preview": preview, "back_url": back_url}
+    return render_to_string(f"reports/{kind}.html", context)
+
+
+@dataclass
+class RenderedPdf:
+    data: bytes
+    pages: int
+    variant: str
+    fetcher: StaticOnlyFetcher
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns WeasyPrint's progress log lines (this thread's only) into progress calls."""
+
+    STEPS = {"Step 1": (12, "Reading the HTML"), "Step 3": (16, "Applying the styles"),
+             "Step 4": (20, "Building the page structure"), "Step 6": (88, "Writing the PDF"),
+             "Step 7": (92, "Adding PDF metadata")}
+
+    def __init__(self, on_progress: Progress, every: float = 0.5):
+        super().__init__(logging.INFO)
+        self.on_progress, self.every, self.last = on_progress, every, 0.0
+        self.thread = threading.get_ident()
+
+    def emit(self, record):
+        if record.thread != self.thread:
+            return
+        message = record.getMessage()
+        page = PAGE_RE.search(message)
+        if page:
+            number = int(page.group(1))
+            value, stage = min(85, 22 + number), f"Laying out page {number}"
+        else:
+            found = next((v for k, v in self.STEPS.items() if message.startswith(k)), None)
+            if found is None:
+                return
+            value, stage = found
+        now = time.monotonic()
+        if now - self.last < self.every and "Step 6" not in message:
+            return
+        self.last = now
+        try:
+            self.on_progress(value, stage)
+        except Exception:  # noqa: BLE001 - progress is best effort; the render goes on
+            log.warning("report progress update failed", exc_info=True)
+
+
+def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: StaticOnlyFetcher | None = None,
+               variant: str = PDF_VARIANT, tagged: bool = True) -> RenderedPdf:
+    from weasyprint import HTML
+    from weasyprint.logger import PROGRESS_LOGGER
+
+    fetcher = fetcher or StaticOnlyFetcher()
+    handler = _ProgressHandler(on_progress) if on_progress else None
+    level, propagate = PROGRESS_LOGGER.level, PROGRESS_LOGGER.propagate
+    if handler:
+        PROGRESS_LOGGER.addHandler(handler)
+        PROGRESS_LOGGER.setLevel(logging.INFO)
+        PROGRESS_LOGGER.propagate = False
+    try:
+        options = {"pdf_variant": variant or None, "pdf_tags": tagged}
+        document = HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher).render(**options)
+        data = document.write_pdf(**options)
+    finally:
+        if handler:
+            PROGRESS_LOGGER.removeHandler(handler)
+            PROGRESS_LOGGER.setLevel(level)
+            PROGRESS_LOGGER.propagate = propagate
+    return RenderedPdf(data, len(document.pages), variant or "", fetcher)
