@@ -1,9 +1,38 @@
 import logging
+import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 
 log = logging.getLogger(__name__)
+
+
+def unavailable_response(request):
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"type": "https://httpstatuses.io/503", "title": "Service unavailable", "status": 503,
+             "detail": "The database is unavailable; try again shortly.", "errors": {}},
+            status=503, content_type="application/problem+json")
+    else:
+        response = HttpResponse("Service unavailable: the database cannot be reached. Try again shortly.\n",
+                                status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "5"
+    return response
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: a database outage anywhere (middleware included) is a short 503, never a traceback;
+    anything else a plain 500 (problem+json under /api/)."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, (OperationalError, InterfaceError)) and not _is_integrity_like(exc):
+        log.error("database unavailable: %s", exc)
+        return unavailable_response(request)
+    if request.path.startswith("/api/"):
+        return JsonResponse({"type": "https://httpstatuses.io/500", "title": "Server error", "status": 500,
+                             "detail": "An unexpected error occurred; it has been logged.", "errors": {}},
+                            status=500, content_type="application/problem+json")
+    return HttpResponse("Server error: an unexpected error occurred; it has been logged.\n", status=500,
+                        content_type="text/plain; charset=utf-8")
 
 
 class DatabaseUnavailableMiddleware:
@@ -19,16 +48,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)) or _is_integrity_like(exception):
             return None
         log.error("database unavailable: %s", exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse(
-                {"type": "https://httpstatuses.io/503", "title": "Service unavailable", "status": 503,
-                 "detail": "The database is unavailable; try again shortly.", "errors": {}},
-                status=503, content_type="application/problem+json")
-        else:
-            response = HttpResponse("Service unavailable: the database cannot be reached. Try again shortly.\n",
-                                    status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = "5"
-        return response
+        return unavailable_response(request)
 
 
 def _is_integrity_like(exc: DatabaseError) -> bool:

@@ -183,6 +183,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "threatmodel.webhooks.deliver_due",
         "schedule": timedelta(minutes=1),
     },
+    "flush-pending-tasks": {  # hands over tasks recorded while the broker was down (threatmodel.queue)
+        "task": "threatmodel.flush_pending_tasks",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # --- REST framework -----------------------------------------------------------

@@ -22,3 +22,11 @@ def worker_heartbeat(name: str = "") -> int:
 from .webhooks import tasks as webhook_tasks  # noqa: E402
 
 __all__ = ["webhook_tasks", "worker_heartbeat"]
+
+
+@shared_task(name="threatmodel.flush_pending_tasks")
+def flush_pending_tasks() -> int:
+    """Beat: hand tasks recorded during a broker outage to the broker."""
+    from .queue import flush_pending
+
+    return flush_pending()

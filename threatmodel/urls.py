@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from . import health, team_views, views
 
+handler500 = "threatmodel.middleware.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

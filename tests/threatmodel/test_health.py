@@ -35,13 +35,18 @@ def test_broker_down_is_reported(client, settings, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_database_down_gives_a_short_503(client, monkeypatch, owner):
-    from threatmodel import views
+@pytest.mark.parametrize("path", ["/", "/api/v1/systems/"])
+def test_database_down_gives_a_short_503(monkeypatch, owner, path):
+    from django.db import connection
+    from django.test import Client
 
-    def boom(*args, **kwargs):
-        raise OperationalError("could not connect to server")
-
-    monkeypatch.setattr(views.selectors, "systems_with_counts", boom)
+    client = Client(raise_request_exception=False)
     client.force_login(owner)
-    response = client.get("/")
-    assert response.status_code == 503 and b"database" in response.content and b"Traceback" not in response.content
+
+    def down(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(connection, "cursor", down)
+    response = client.get(path)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert b"database" in response.content and b"Traceback" not in response.content

@@ -1,6 +1,7 @@
 from .api import IdempotencyRecord
 from .audit import AuditEvent, Tombstone
 from .ops import WorkerHeartbeat
+from .queue import PendingTask
 from .systems import AISystem, Component, ComponentKind, DataFlow, LifecycleStage
 from .teams import ApiToken, Membership, Role, Team
 from .webhooks import DELIVERY_OPEN, DeliveryStatus, Webhook, WebhookDelivery
@@ -16,6 +17,7 @@ __all__ = [
     "DeliveryStatus",
     "IdempotencyRecord",
     "LifecycleStage",
+    "PendingTask",
     "Membership",
     "Role",
     "Team",
