@@ -29,6 +29,14 @@ def queue_resuggest_all(release_id: int) -> None:
         log.exception("re-suggest after catalog release %s failed", release_id)
 
 
+def deleted_with_system(system):
+    """threatmodel.events hook: the risks and mitigations a system's deletion removes (for tombstones)."""
+    from .models import Mitigation, Risk
+
+    yield from (("risk", pk) for pk in Risk.objects.filter(system=system).values_list("pk", flat=True))
+    yield from (("mitigation", pk) for pk in Mitigation.objects.filter(system=system).values_list("pk", flat=True))
+
+
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Risk register"
@@ -36,7 +44,8 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.events import on_catalog_released
-        from threatmodel.events import on_system_changed
+        from threatmodel.events import on_system_changed, on_system_deleting
 
         on_system_changed(queue_resuggest)
+        on_system_deleting(deleted_with_system)
         on_catalog_released(queue_resuggest_all)

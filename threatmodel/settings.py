@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name ("kind", "status") get stable names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ReportKindEnum": [("pia", "Privacy impact assessment"), ("assurance", "Assurance report")],
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "threatmodel.api.schema.document_problem_responses"],
 }
 
 # --- Mail, caches, logging ------------------------------------------------------

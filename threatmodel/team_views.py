@@ -1,15 +1,19 @@
-"""Team settings: members and roles, API tokens (shown once), for team owners."""
+"""Team settings: members and roles, API tokens (shown once) and webhooks with their deliveries, for
+team owners."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .models import ApiToken, Role
+from .models import ApiToken, Role, Webhook, WebhookDelivery
+from .webhooks import services as webhook_services
+from .webhooks.events import EVENT_TYPES
 
 
 class MemberForm(forms.Form):
@@ -32,6 +36,20 @@ class TokenForm(forms.Form):
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
 
+class WebhookForm(forms.Form):
+    url = forms.CharField(max_length=500, label="Endpoint URL",
+                          help_text="An http(s) URL on a public address; every request is signed.")
+    events = forms.MultipleChoiceField(choices=[(e, e) for e in EVENT_TYPES], widget=forms.CheckboxSelectMultiple,
+                                       initial=["risk.created", "risk.updated", "mitigation.created",
+                                                "mitigation.updated"])
+    description = forms.CharField(max_length=200, required=False, help_text="What it is for, e.g. 'Jira sync'.")
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, msgs)
+
+
 def _owner_team(request, slug):
     team = selectors.team_get(request.user, slug)
     if not selectors.user_can(request.user, team, Role.OWNER):
@@ -45,6 +63,7 @@ def team_settings(request, slug):
     team = selectors.team_get(request.user, slug)
     is_owner = selectors.user_can(request.user, team, Role.OWNER)
     member_form, token_form, new_token = MemberForm(prefix="m"), TokenForm(prefix="t"), None
+    webhook_form, new_secret = WebhookForm(prefix="w"), None
     if request.method == "POST":
         if not is_owner:
             raise PermissionDenied("Only team owners can change team settings.")
@@ -59,6 +78,18 @@ def team_settings(request, slug):
                 else:
                     messages.success(request, "Member saved.")
                     return redirect("team_settings", slug=team.slug)
+        elif "create_webhook" in request.POST:
+            webhook_form = WebhookForm(request.POST, prefix="w")
+            if webhook_form.is_valid():
+                d = webhook_form.cleaned_data
+                try:
+                    webhook, new_secret = webhook_services.webhook_create(
+                        actor=request.user, team=team, url=d["url"], events=d["events"], description=d["description"])
+                except ValidationError as exc:
+                    _form_errors(webhook_form, exc)
+                else:
+                    new_secret = {"webhook": webhook, "secret": new_secret}
+                    webhook_form = WebhookForm(prefix="w")
         elif "create_token" in request.POST:
             token_form = TokenForm(request.POST, prefix="t")
             if token_form.is_valid():
@@ -73,10 +104,24 @@ def team_settings(request, slug):
                 else:
                     token_form = TokenForm(prefix="t")
     tokens = ApiToken.objects.filter(team=team).select_related("user") if is_owner else []
+    webhooks = _webhooks_with_last_delivery(team) if is_owner else []
     return render(request, "threatmodel/team_settings.html", {
         "team": team, "is_owner": is_owner, "members": selectors.team_members(team), "tokens": tokens,
         "member_form": member_form, "token_form": token_form, "new_token": new_token, "roles": Role.choices,
+        "webhooks": webhooks, "webhook_form": webhook_form, "new_secret": new_secret,
     })
+
+
+def _webhooks_with_last_delivery(team) -> list[Webhook]:
+    webhooks = list(Webhook.objects.filter(team=team).order_by("id"))
+    last = {}
+    for d in WebhookDelivery.objects.filter(webhook__team=team).order_by("webhook_id", "-created_at", "-id"):
+        last.setdefault(d.webhook_id, d)
+        if len(last) == len(webhooks):
+            break
+    for w in webhooks:
+        w.last_delivery = last.get(w.pk)
+    return webhooks
 
 
 @login_required
@@ -106,3 +151,64 @@ def token_revoke(request, slug, token_id):
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"Token '{token.name}' revoked.")
     return redirect("team_settings", slug=team.slug)
+
+
+def _owner_webhook(request, slug, webhook_id):
+    team = _owner_team(request, slug)
+    webhook = Webhook.objects.filter(team=team, pk=webhook_id).first()
+    if webhook is None:
+        raise Http404("No such webhook.")
+    return team, webhook
+
+
+WEBHOOK_ACTIONS = ("pause", "resume", "rotate", "ping", "delete")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_webhook(request, slug, webhook_id):
+    """One webhook: its settings and every delivery (attempts, status, response code); owners only."""
+    team, webhook = _owner_webhook(request, slug, webhook_id)
+    new_secret = None
+    if request.method == "POST":
+        what = request.POST.get("action")
+        if what not in WEBHOOK_ACTIONS:
+            messages.error(request, "Unknown action.")
+            return redirect("team_webhook", slug=team.slug, webhook_id=webhook.pk)
+        try:
+            if what in ("pause", "resume"):
+                webhook_services.webhook_update(actor=request.user, webhook=webhook, active=what == "resume")
+                messages.success(request, "Webhook resumed." if what == "resume" else "Webhook paused.")
+            elif what == "rotate":
+                webhook, new_secret = webhook_services.webhook_rotate_secret(actor=request.user, webhook=webhook)
+            elif what == "ping":
+                delivery = webhook_services.webhook_ping(actor=request.user, webhook=webhook)
+                messages.success(request, f"Test event {delivery.event_id} queued.")
+            else:
+                webhook_services.webhook_delete(actor=request.user, webhook=webhook)
+                messages.success(request, "Webhook deleted.")
+                return redirect("team_settings", slug=team.slug)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        if new_secret is None:
+            return redirect("team_webhook", slug=team.slug, webhook_id=webhook.pk)
+        webhook.refresh_from_db()
+    deliveries = WebhookDelivery.objects.filter(webhook=webhook).order_by("-created_at", "-id")[:100]
+    return render(request, "threatmodel/webhook_detail.html", {
+        "team": team, "webhook": webhook, "deliveries": deliveries, "new_secret": new_secret})
+
+
+@login_required
+@require_POST
+def team_webhook_retry(request, slug, webhook_id, delivery_id):
+    team, webhook = _owner_webhook(request, slug, webhook_id)
+    delivery = WebhookDelivery.objects.filter(webhook=webhook, pk=delivery_id).first()
+    if delivery is None:
+        raise Http404("No such delivery.")
+    try:
+        webhook_services.delivery_retry(actor=request.user, delivery=delivery)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Delivery {delivery.pk} queued again.")
+    return redirect("team_webhook", slug=team.slug, webhook_id=webhook.pk)

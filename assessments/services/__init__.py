@@ -13,12 +13,15 @@ from .mitigations import (
 from .refs import external_ref_delete, external_ref_set
 from .reviews import review_sign_off, system_mark_reviewed
 from .risks import risk_accept, risk_create, risk_delete, risk_set_residual, risk_transition, risk_update
+from .sync import external_refs_replace, mitigation_follow_remote
 
 __all__ = [
     "external_ref_delete",
     "external_ref_set",
+    "external_refs_replace",
     "mitigation_create",
     "mitigation_delete",
+    "mitigation_follow_remote",
     "mitigation_link",
     "mitigation_transition",
     "mitigation_unlink",

@@ -9,6 +9,7 @@ from catalog.models import ControlTemplate
 from threatmodel.audit import audit_record, diff
 from threatmodel.models import AISystem, Role, Tombstone
 from threatmodel.services.common import bump, check_version, require_role
+from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
@@ -116,6 +117,7 @@ def mitigation_create(*, actor, system: AISystem, title: str = "", description: 
             mitigation.risks.set(risk_ids)
         audit_record(team=team, actor=actor, action="mitigation.created", obj=mitigation,
                      changes=diff({}, mitigation_snapshot(mitigation, risk_ids)))
+        emit(team, "mitigation.created", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, set(risk_ids), set())
         entries += refresh_residuals(risk_ids)
         audit_record_many(team=team, actor=actor, entries=entries)
@@ -170,6 +172,7 @@ def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | 
         if removed:
             mitigation.risks.remove(*removed)
         audit_record(team=team, actor=actor, action="mitigation.updated", obj=mitigation, changes=changed)
+        emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, added, removed)
         if added or removed or "kind" in changed:
             entries += refresh_residuals(old_risks | new_risks)
@@ -207,6 +210,7 @@ def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason:
         mitigation.save()
         audit_record(team=team, actor=actor, action="mitigation.transitioned", obj=mitigation,
                      changes=diff(before, mitigation_snapshot(mitigation)))
+        emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         audit_record_many(team=team, actor=actor,
                           entries=refresh_residuals(mitigation.risks.values_list("pk", flat=True)))
     return mitigation
@@ -233,6 +237,7 @@ def _set_links(*, actor, mitigation: Mitigation, add=(), remove=(), expected_ver
             mitigation.risks.remove(*removed)
         audit_record(team=team, actor=actor, action="mitigation.linked" if added else "mitigation.unlinked",
                      obj=mitigation, changes={"risks": [sorted(current), sorted(new)]})
+        emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, added, removed)
         entries += refresh_residuals(added | removed)
         audit_record_many(team=team, actor=actor, entries=entries)
@@ -257,6 +262,7 @@ def mitigation_delete(*, actor, mitigation: Mitigation, expected_version: int | 
         risk_ids = set(mitigation.risks.values_list("pk", flat=True))
         audit_record(team=team, actor=actor, action="mitigation.deleted", obj=mitigation,
                      changes=diff(mitigation_snapshot(mitigation, sorted(risk_ids)), {}))
+        emit(team, "mitigation.deleted", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, set(), risk_ids)
         Tombstone.objects.create(team=team, object_type="mitigation", object_id=str(mitigation.pk))
         mitigation.delete()

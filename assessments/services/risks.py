@@ -9,10 +9,12 @@ from catalog.models import FrameworkItem
 from threatmodel.audit import audit_record, diff
 from threatmodel.models import AISystem, Component, Role, Tombstone
 from threatmodel.services.common import bump, check_version, require_role
+from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
-from ..models import RISK_REASON_REQUIRED, RISK_TRANSITIONS, Risk, RiskStatus, Treatment
+from ..models import RISK_REASON_REQUIRED, RISK_TRANSITIONS, Mitigation, Risk, RiskStatus, Treatment
 from ..scoring import validate_level
+from .audit import AuditEntry, audit_record_many
 from .common import clean_text, resolve_member, to_date, today, user_ref
 from .residual import suggested_residual_for
 
@@ -140,6 +142,7 @@ def risk_create(*, actor, system: AISystem, title: str, description: str = "", c
             risk.custom_mappings.set(items)
         audit_record(team=team, actor=actor, action="risk.created", obj=risk,
                      changes=diff({}, risk_snapshot(risk, with_mappings=bool(items))))
+        emit(team, "risk.created", object_payload(risk, "risk"))
         if risk.owner is not None:
             notifications.notify_assigned(risk, risk.owner, actor)
     return risk
@@ -202,6 +205,7 @@ def risk_update(*, actor, risk: Risk, expected_version: int | None = None, **cha
         bump(risk)
         risk.save()
         audit_record(team=team, actor=actor, action="risk.updated", obj=risk, changes=changed)
+        emit(team, "risk.updated", object_payload(risk, "risk"))
         if risk.owner is not None and risk.owner != old_owner:
             notifications.notify_assigned(risk, risk.owner, actor)
     return risk
@@ -218,8 +222,24 @@ def risk_delete(*, actor, risk: Risk, expected_version: int | None = None) -> No
             raise ValidationError({"status": "A threat from the catalog cannot be deleted: dismiss it with a reason."})
         audit_record(team=team, actor=actor, action="risk.deleted", obj=risk,
                      changes=diff(risk_snapshot(risk, with_mappings=True), {}))
+        emit(team, "risk.deleted", object_payload(risk, "risk"))
         Tombstone.objects.create(team=team, object_type="risk", object_id=str(risk.pk))
+        audit_record_many(team=team, actor=actor, entries=_unlink_from_mitigations(risk))
         risk.delete()
+
+
+def _unlink_from_mitigations(risk: Risk) -> list[AuditEntry]:
+    """A deleted risk leaves its mitigations' `risks`: bump them so delta sync sees the change."""
+    mitigations = list(Mitigation.objects.select_for_update().filter(risks=risk).prefetch_related("risks"))
+    now, entries = timezone.now(), []
+    for m in mitigations:
+        current = sorted(r.pk for r in m.risks.all())
+        m.version += 1
+        m.updated_at = now
+        entries.append(AuditEntry.for_object(m, "mitigation.unlinked",
+                                             {"risks": [current, [pk for pk in current if pk != risk.pk]]}))
+    Mitigation.objects.bulk_update(mitigations, ["version", "updated_at"])
+    return entries
 
 
 # --- status, acceptance, residual ------------------------------------------------------------
@@ -248,6 +268,7 @@ def risk_transition(*, actor, risk: Risk, status: str, reason: str = "", expecte
         risk.save()
         audit_record(team=team, actor=actor, action="risk.transitioned", obj=risk,
                      changes=diff(before, risk_snapshot(risk)))
+        emit(team, "risk.updated", object_payload(risk, "risk"))
     return risk
 
 
@@ -281,6 +302,7 @@ def risk_accept(*, actor, risk: Risk, review_date, reason: str = "", expected_ve
         risk.save()
         audit_record(team=team, actor=actor, action="risk.accepted", obj=risk,
                      changes=diff(before, risk_snapshot(risk)))
+        emit(team, "risk.updated", object_payload(risk, "risk"))
     return risk
 
 
@@ -312,4 +334,5 @@ def risk_set_residual(*, actor, risk: Risk, override: bool = True, likelihood=No
         bump(risk)
         risk.save()
         audit_record(team=team, actor=actor, action="risk.residual_set", obj=risk, changes=changed)
+        emit(team, "risk.updated", object_payload(risk, "risk"))
     return risk

@@ -2,12 +2,13 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from ..exceptions import VersionConflict
+from ..exceptions import Conflict, VersionConflict
 
 TITLES = {
     400: "Invalid request",
@@ -30,7 +31,8 @@ def _flatten(detail, prefix="") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            # DRF reports list items by index: external_refs[0].external_id
+            name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}" if prefix else str(key)
             for k, v in _flatten(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(detail, list):
@@ -61,6 +63,13 @@ def problem(status_code: int, detail: str, errors: dict | None = None, headers: 
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, Conflict):
+        errors = _flatten(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        first = next(iter(errors.items()), ("request", ["conflict"]))
+        return problem(status.HTTP_409_CONFLICT, f"{first[0]}: {first[1][0]}", errors)
+    if isinstance(exc, IntegrityError):  # a unique key taken by a concurrent request
+        return problem(status.HTTP_409_CONFLICT, "This conflicts with a change made at the same time; re-read and "
+                                                 "retry.")
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)

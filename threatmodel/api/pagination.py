@@ -102,7 +102,9 @@ class SyncCursorPagination(pagination.BasePagination):
             "type": "object",
             "required": ["results"],
             "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "next": {"type": "string", "nullable": True, "format": "uri",
+                         "example": "https://register.example.com/api/v1/risks/?cursor=MjAyNi0wMy0wMlQwOTozMToxMi4x"
+                                    "MiswMDowMHw0MQ%3D%3D&updated_after=2026-03-01T00%3A00%3A00Z"},
                 "results": schema,
             },
         }

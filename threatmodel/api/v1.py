@@ -3,10 +3,11 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
 from assessments.privacy.api import PrivacyViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
 
-from . import views
+from . import views, webhooks
 
 router = SimpleRouter()
 router.register("systems", views.SystemViewSet, basename="system")
@@ -16,6 +17,12 @@ router.register("components", views.ComponentViewSet, basename="component")
 router.register("flows", views.FlowViewSet, basename="flow")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
+router.register("risks", RiskViewSet, basename="risk")
+router.register("mitigations", MitigationViewSet, basename="mitigation")
+router.register("external-refs", ExternalRefViewSet, basename="external-ref")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
+router.register(r"webhooks/(?P<webhook_pk>\d+)/deliveries", webhooks.WebhookDeliveryViewSet,
+                basename="webhook-delivery")
 router.register(r"systems/(?P<system_pk>\d+)/reports", SystemReportsViewSet, basename="system-reports")
 router.register("reports", ReportViewSet, basename="report")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})

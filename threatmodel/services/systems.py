@@ -87,7 +87,13 @@ def system_delete(*, actor, system: AISystem, expected_version: int | None = Non
         check_version(system, expected_version)
         audit_record(team=system.team, actor=actor, action="system.deleted", obj=system,
                      changes=diff(snapshot(system, SYSTEM_FIELDS), {}))
-        Tombstone.objects.create(team=system.team, object_type="system", object_id=str(system.pk))
+        children = [("component", pk) for pk in system.components.values_list("pk", flat=True)]
+        children += [("flow", pk) for pk in system.flows.values_list("pk", flat=True)]
+        children += events.deleted_with_system(system)
+        Tombstone.objects.bulk_create(
+            [Tombstone(team=system.team, object_type="system", object_id=str(system.pk))]
+            + [Tombstone(team=system.team, object_type=kind, object_id=str(pk)) for kind, pk in children],
+            batch_size=1000)
         system.delete()
 
 

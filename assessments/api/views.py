@@ -1,0 +1,345 @@
+"""Risks, mitigations and external references over the API (docs/api.md).
+
+Writes: one request is one transaction. The object is locked and its version checked against
+If-Match first (428 without it, 412 when stale), then the same services as the pages run in order:
+field changes, the status transition, the external references. Two writers holding the same ETag:
+the first takes the row lock, the second waits for it and then finds a newer version (412).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status as http
+from rest_framework.response import Response
+
+from threatmodel import selectors as tm_selectors
+from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet
+from threatmodel.models import Role
+from threatmodel.services.common import check_version, require_role
+
+from .. import selectors, services
+from ..models import ExternalRef, Mitigation, MitigationStatus, Risk, RiskStatus
+from . import examples
+from .serializers import (
+    ExternalRefListSerializer,
+    ExternalRefQuerySerializer,
+    MitigationQuerySerializer,
+    MitigationSerializer,
+    RiskQuerySerializer,
+    RiskSerializer,
+)
+
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description='The ETag you read, e.g. "3". Without it: 428; stale: 412.')
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="Makes the POST safe to retry: a replay returns the first response.")
+APPLY_REMOTE = OpenApiParameter(
+    "apply_remote_status", bool, required=False,
+    description="After the write, move the mitigation to the status its tickets' category asks for "
+                "(docs/api.md#remote-status); without it, ticket status never changes local fields.")
+
+
+def _statuses(raw: str | None, allowed, field: str = "status") -> list[str]:
+    values = [v.strip() for v in (raw or "").split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValidationError({field: f"Unknown status {', '.join(bad)} (one of {', '.join(allowed)})."})
+    return values
+
+
+def _external(raw: str) -> Q:
+    tracker, sep, key = raw.partition(":")
+    if not sep or not tracker.strip() or not key.strip():
+        raise ValidationError({"external": "Use tracker:key, e.g. jira:SEC-12."})
+    tracker, key = tracker.strip().lower(), key.strip()
+    return Q(tracker=tracker) & (Q(key=key) | Q(external_id=key))
+
+
+class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+    """What risks and mitigations share: scoping, locking, If-Match, the order of service calls."""
+
+    require_if_match = True
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    model = None
+    kind = ""
+    query_serializer_class = None
+
+    # --- reads -------------------------------------------------------------------
+    def scoped(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.scoped()
+
+    def get_object(self):
+        pk = self.kwargs.get("pk")
+        obj = self.scoped().filter(pk=pk).first() if str(pk).isdigit() else None
+        if obj is None:
+            raise Http404(f"No such {self.kind}.")
+        return obj
+
+    def query(self) -> dict:
+        params = self.query_serializer_class(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return {k: v for k, v in params.validated_data.items() if v not in (None, "")}
+
+    def filter_by_external(self, qs, raw: str):
+        refs = ExternalRef.objects.filter(_external(raw)).filter(
+            team_id__in=tm_selectors.team_ids_for(self.request.user, self.token))
+        return qs.filter(pk__in=refs.filter(**{f"{self.kind}__isnull": False}).values(f"{self.kind}_id"))
+
+    def filter_owner(self, qs, owner: str):
+        return qs.filter(owner__isnull=True) if owner == "none" else qs.filter(owner__username=owner)
+
+    def represent(self, pk) -> dict:
+        obj = self.scoped().get(pk=pk)
+        return self.get_serializer(obj).data
+
+    # --- writes ------------------------------------------------------------------
+    def system_for_write(self, system_id: int):
+        system = tm_selectors.systems_for(self.request.user, self.token).filter(pk=system_id).first()
+        if system is None:
+            raise ValidationError({"system": f"No AI system {system_id} in your teams."})
+        require_role(self.request.user, system.team, Role.CONTRIBUTOR)
+        return system
+
+    def lock(self, obj, expected_version):
+        locked = (self.model.objects.select_for_update(of=("self",)).select_related("system__team")
+                  .get(pk=obj.pk))
+        check_version(locked, expected_version)
+        return locked
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        system = self.system_for_write(data.pop("system"))
+        with transaction.atomic():
+            obj = self.create_object(system, data)
+        return Response(self.represent(obj.pk), status=http.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/{self.kind}s/{obj.pk}/"})
+
+    def update(self, request, *args, partial=False, **kwargs):
+        obj = self.get_object()
+        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
+        expected = self.if_match_version(obj)
+        serializer = self.get_serializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "system" in data and data.pop("system") != obj.system_id:
+            raise ValidationError({"system": f"A {self.kind} stays in its system."})
+        if not partial:
+            data = {**self.put_defaults(obj), **data}
+        with transaction.atomic():
+            locked = self.lock(obj, expected)
+            self.apply(locked, data)
+        return Response(self.represent(obj.pk))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
+        self.delete_object(obj, self.if_match_version(obj))
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+    def transition_and_refs(self, obj, data: dict, transition, **extra):
+        """The status change (if any) and the references (if given), each on the version before it."""
+        status, reason = data.pop("status", None), data.pop("status_reason", None)
+        if status is not None and status != obj.status:
+            obj = transition(actor=self.request.user, status=status, reason=reason or "",
+                             expected_version=obj.version, **{self.kind: obj})
+        elif reason is not None and reason != self.shown_reason(obj):
+            raise ValidationError({"status_reason": "A reason goes with the status change that needs it "
+                                                    "(send status too)."})
+        if "external_refs" in data:
+            obj = services.external_refs_replace(actor=self.request.user, target=obj, refs=data.pop("external_refs"),
+                                                 expected_version=obj.version)
+        return obj
+
+
+SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs/api.md#errors)."
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List risks (delta sync: updated_after + cursor)", tags=["risks"],
+                       parameters=[RiskQuerySerializer], examples=[examples.RISK_LIST]),
+    retrieve=extend_schema(summary="Get a risk", tags=["risks"], examples=[examples.RISK]),
+    create=extend_schema(summary="Create a custom risk", tags=["risks"], parameters=[IDEMPOTENCY_KEY],
+                         examples=[examples.RISK_CREATE, examples.RISK], description=SCHEMA_ERRORS),
+    partial_update=extend_schema(summary="Update, transition or link tickets to a risk", tags=["risks"],
+                                 parameters=[IF_MATCH], examples=[examples.RISK_PATCH, examples.RISK_DISMISS,
+                                                                  examples.REFS_PATCH, examples.RISK]),
+    update=extend_schema(summary="Replace a risk's editable fields", tags=["risks"], parameters=[IF_MATCH],
+                         examples=[examples.RISK_PUT, examples.RISK]),
+    destroy=extend_schema(summary="Delete a custom risk (catalog threats are dismissed instead)", tags=["risks"],
+                          parameters=[IF_MATCH]),
+)
+class RiskViewSet(_RegisterViewSet):
+    serializer_class = RiskSerializer
+    query_serializer_class = RiskQuerySerializer
+    model = Risk
+    kind = "risk"
+    queryset = Risk.objects.none()  # for the schema generator
+
+    def scoped(self):
+        return selectors.with_register_relations(selectors.risks_for(self.request.user, self.token))
+
+    def filter_queryset(self, qs):
+        q = self.query()
+        if "system" in q:
+            qs = qs.filter(system_id=q["system"])
+        if "component" in q:
+            qs = qs.filter(component_id=q["component"])
+        if "status" in q:
+            qs = qs.filter(status__in=_statuses(q["status"], RiskStatus.values))
+        if "owner" in q:
+            qs = self.filter_owner(qs, q["owner"])
+        if "stale" in q:
+            qs = qs.filter(stale=q["stale"])
+        if "external" in q:
+            qs = self.filter_by_external(qs, q["external"])
+        return qs
+
+    def put_defaults(self, risk) -> dict:
+        defaults = {"description": "", "likelihood": 3, "impact": 3, "treatment": "", "owner": None, "due": None}
+        if not risk.template_id:  # a catalog threat keeps its component and the catalog's mappings
+            defaults.update(component=None, mappings=[])
+        return defaults
+
+    def shown_reason(self, risk) -> str:
+        return risk.status_reason or (risk.stale_reason if risk.stale else "")
+
+    def create_object(self, system, data):
+        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
+        risk = services.risk_create(actor=self.request.user, system=system, **data)
+        if status is not None and status != risk.status:
+            risk = services.risk_transition(actor=self.request.user, risk=risk, status=status, reason=reason or "",
+                                            expected_version=risk.version)
+        if refs:
+            risk = services.external_refs_replace(actor=self.request.user, target=risk, refs=refs,
+                                                  expected_version=risk.version)
+        return risk
+
+    def apply(self, risk, data):
+        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
+        if risk.template_id and "mappings" in fields and _same_mappings(risk, fields["mappings"]):
+            fields.pop("mappings")  # a catalog threat's mappings echoed back unchanged are not an edit
+        if fields:
+            risk = services.risk_update(actor=self.request.user, risk=risk, expected_version=risk.version, **fields)
+        return self.transition_and_refs(risk, data, services.risk_transition)
+
+    def delete_object(self, risk, expected_version):
+        services.risk_delete(actor=self.request.user, risk=risk, expected_version=expected_version)
+
+
+def _same_mappings(risk, wanted) -> bool:
+    current = {(i.framework.key, i.ref) for i in risk.template.mappings.select_related("framework")}
+    return current == {(m["framework"], m["ref"]) for m in wanted}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List mitigations (delta sync: updated_after + cursor)", tags=["mitigations"],
+                       parameters=[MitigationQuerySerializer], examples=[examples.MITIGATION_LIST]),
+    retrieve=extend_schema(summary="Get a mitigation", tags=["mitigations"], examples=[examples.MITIGATION]),
+    create=extend_schema(summary="Create a mitigation (from a catalog control or custom)", tags=["mitigations"],
+                         parameters=[IDEMPOTENCY_KEY], examples=[examples.MITIGATION_CREATE, examples.MITIGATION],
+                         description=SCHEMA_ERRORS),
+    partial_update=extend_schema(summary="Update, transition or link tickets to a mitigation", tags=["mitigations"],
+                                 parameters=[IF_MATCH, APPLY_REMOTE],
+                                 examples=[examples.MITIGATION_PATCH, examples.REFS_PATCH, examples.MITIGATION]),
+    update=extend_schema(summary="Replace a mitigation's editable fields", tags=["mitigations"],
+                         parameters=[IF_MATCH, APPLY_REMOTE], examples=[examples.MITIGATION_PUT, examples.MITIGATION]),
+    destroy=extend_schema(summary="Delete a mitigation", tags=["mitigations"], parameters=[IF_MATCH]),
+)
+class MitigationViewSet(_RegisterViewSet):
+    serializer_class = MitigationSerializer
+    query_serializer_class = MitigationQuerySerializer
+    model = Mitigation
+    kind = "mitigation"
+    queryset = Mitigation.objects.none()
+
+    def scoped(self):
+        return selectors.with_mitigation_relations(selectors.mitigations_for(self.request.user, self.token))
+
+    def filter_queryset(self, qs):
+        q = self.query()
+        if "system" in q:
+            qs = qs.filter(system_id=q["system"])
+        if "risk" in q:
+            qs = qs.filter(risks=q["risk"])
+        if "status" in q:
+            qs = qs.filter(status__in=_statuses(q["status"], MitigationStatus.values))
+        if "owner" in q:
+            qs = self.filter_owner(qs, q["owner"])
+        if "external" in q:
+            qs = self.filter_by_external(qs, q["external"])
+        return qs
+
+    def put_defaults(self, mitigation) -> dict:
+        return {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
+
+    def shown_reason(self, mitigation) -> str:
+        return mitigation.status_reason
+
+    def apply_remote(self) -> bool:
+        raw = (self.request.query_params.get("apply_remote_status") or "").lower()
+        if raw not in ("", "true", "false", "1", "0"):
+            raise ValidationError({"apply_remote_status": "Use true or false."})
+        return raw in ("true", "1")
+
+    def create_object(self, system, data):
+        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
+        m = services.mitigation_create(actor=self.request.user, system=system, **data)
+        if status is not None and status != m.status:
+            m = services.mitigation_transition(actor=self.request.user, mitigation=m, status=status,
+                                               reason=reason or "", expected_version=m.version)
+        if refs:
+            m = services.external_refs_replace(actor=self.request.user, target=m, refs=refs,
+                                               expected_version=m.version)
+        return m
+
+    def apply(self, m, data):
+        follow = self.apply_remote()
+        control = data.pop("control", None) if "control" in data else m.control.ref if m.control_id else None
+        if (control or None) != (m.control.ref if m.control_id else None):
+            raise ValidationError({"control": "The control is chosen when the mitigation is created."})
+        if "title" in data and not data["title"]:
+            data.pop("title")  # PUT without a title keeps it (a control's mitigation is titled after it)
+        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
+        if fields:
+            m = services.mitigation_update(actor=self.request.user, mitigation=m, expected_version=m.version,
+                                           **fields)
+        m = self.transition_and_refs(m, data, services.mitigation_transition)
+        if follow:
+            m = services.mitigation_follow_remote(actor=self.request.user, mitigation=m, expected_version=m.version)
+        return m
+
+    def delete_object(self, m, expected_version):
+        services.mitigation_delete(actor=self.request.user, mitigation=m, expected_version=expected_version)
+
+
+@extend_schema_view(list=extend_schema(
+    summary="External ticket references of your teams (find a risk or mitigation by ticket)", tags=["sync"],
+    parameters=[ExternalRefQuerySerializer], examples=[examples.EXTERNAL_REF_LIST]))
+class ExternalRefViewSet(ListMixin, TeamScopedViewSet):
+    serializer_class = ExternalRefListSerializer
+    queryset = ExternalRef.objects.none()
+
+    def get_queryset(self):
+        return selectors.external_refs_for(self.request.user, self.token)
+
+    def filter_queryset(self, qs):
+        params = ExternalRefQuerySerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        q = {k: v for k, v in params.validated_data.items() if v}
+        if "tracker" in q:
+            qs = qs.filter(tracker=q["tracker"].lower())
+        if "key" in q:
+            qs = qs.filter(key=q["key"])
+        if "external_id" in q:
+            qs = qs.filter(external_id=q["external_id"])
+        return qs
