@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.dashboard, name="dashboard"),
+    path("", include("assessments.workshop.urls")),  # the dashboard ("dashboard") and the workshop pages
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<slug:slug>/settings/", team_views.team_settings, name="team_settings"),
     path("teams/<slug:slug>/members/<int:user_id>/", team_views.member_role, name="team_member_role"),

@@ -35,13 +35,6 @@ def _save(form, write, on_conflict):
 
 
 @login_required
-def dashboard(request):
-    systems = selectors.systems_with_counts(request.user)
-    teams = selectors.teams_for_user(request.user)
-    return render(request, "threatmodel/dashboard.html", {"systems": systems, "teams": teams})
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def team_create(request):
     form = TeamCreateForm(request.POST or None)

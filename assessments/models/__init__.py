@@ -6,7 +6,9 @@ from .mitigations import (
     Mitigation,
     MitigationStatus,
 )
+from .interop import ImportRecord, ImportStatus
 from .notifications import NotificationLog
+from .presence import Presence
 from .privacy import DpiaResult, PrivacyAssessment
 from .refs import ExternalRef
 from .reports import REPORT_FINISHED, Report, ReportKind, ReportStatus
@@ -26,7 +28,10 @@ __all__ = [
     "ExternalRef",
     "Mitigation",
     "MitigationStatus",
+    "ImportRecord",
+    "ImportStatus",
     "NotificationLog",
+    "Presence",
     "PrivacyAssessment",
     "Report",
     "ReportKind",

@@ -1,0 +1,382 @@
+"""Reads for the workshop page, scoped through threatmodel.selectors (another team's system is a 404).
+
+The page is built from a fixed number of queries whatever the size of the system: components,
+flows, risks, the templates they come from (with their framework mappings), custom mappings,
+mitigations, mitigation links, participants and the catalog release. Per-row data (the card
+stats of the diagram, a risk's tags and mitigations) is joined in Python.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.utils.safestring import mark_safe
+
+from catalog.engine import ComponentFacts, FlowFacts, current_catalog, open_questions
+from catalog.models import FrameworkItem, ThreatTemplate
+from catalog.questions import questions_for
+from threatmodel import selectors as tm_selectors
+from threatmodel.models import AISystem, Role
+
+from .. import scoring
+from .. import selectors as register_selectors
+from ..models import Mitigation, Risk, RiskStatus
+from . import cards, diagram, heatmap
+
+ACTIVE = (RiskStatus.SUGGESTED, RiskStatus.OPEN, RiskStatus.MITIGATING)
+# What a risk card, the heat maps and the progress read (the rest stays in the database).
+CARD_FIELDS = ("id", "system_id", "component_id", "template_id", "title", "status", "status_reason", "stale",
+               "stale_reason", "why", "likelihood", "impact", "residual_likelihood", "residual_impact",
+               "residual_overridden", "treatment", "owner_id", "due", "version")
+IN_REGISTER = (RiskStatus.OPEN, RiskStatus.MITIGATING)
+FRAMEWORK_SHORT = {
+    "OWASP-LLM-2025": "OWASP LLM", "MITRE-ATLAS": "ATLAS", "NIST-AI-RMF": "NIST AI RMF",
+    "OWASP-ML-2023": "OWASP ML", "NIST-AI-600-1": "NIST AI 600-1", "CAF-AI-SEC": "CAF AI security",
+}
+FRAMEWORK_ORDER = list(FRAMEWORK_SHORT)
+TAGS_SHOWN = 3
+LANE_KINDS = ("input", "model", "output")
+
+
+# --- access -------------------------------------------------------------------------------------
+
+def workshop_system(user, pk) -> tuple[AISystem, str]:
+    """The system (404 outside the user's teams) and the user's role in its team."""
+    system = tm_selectors.system_get(user, pk)
+    return system, tm_selectors.role_for(user, system.team) or ""
+
+
+def risk_get(user, pk) -> Risk:
+    return register_selectors.risk_get(user, pk)
+
+
+def mitigation_get(user, pk) -> Mitigation:
+    return register_selectors.mitigation_get(user, pk)
+
+
+def can_edit(role: str) -> bool:
+    return Role.rank(role) >= Role.rank(Role.CONTRIBUTOR)
+
+
+# --- the model part -----------------------------------------------------------------------------
+
+@dataclass
+class OpenQuestionView:
+    scope: str
+    component_id: int | None
+    where: str
+    label: str
+    threat_count: int
+    url: str = ""
+
+    @property
+    def threats_text(self) -> str:
+        return f"up to {self.threat_count} threat{'' if self.threat_count == 1 else 's'}"
+
+
+@dataclass
+class ModelPart:
+    components: list
+    flows: list
+    lanes: dict
+    horizontal: diagram.Diagram
+    vertical: diagram.Diagram
+    svg: dict
+    open_questions: list[OpenQuestionView]
+    system_questions: int
+    system_answered: int
+    questions: int
+    answered: int
+
+
+def _answered(answers: dict, questions) -> int:
+    return sum(1 for q in questions if (answers or {}).get(q.key) is not None)
+
+
+def card_stats(system: AISystem, components, risks) -> dict[int, diagram.CardStats]:
+    """Per component: questions answered, active risks and the highest band among them."""
+    per_kind = {kind: questions_for(kind) for kind in LANE_KINDS}
+    matrix = scoring.matrix_for(system.team)
+    stats = {c.pk: diagram.CardStats(_answered(c.answers, per_kind.get(c.kind, [])), len(per_kind.get(c.kind, [])))
+             for c in components}
+    for r in risks:
+        s = stats.get(r.component_id)
+        if s is None or r.status not in ACTIVE:
+            continue
+        s.risks += 1
+        band = scoring.band(r.likelihood, r.impact, matrix)
+        if s.top_band is None or scoring.BAND_RANK[band] > scoring.BAND_RANK[s.top_band]:
+            s.top_band = band
+    return stats
+
+
+def model_part(system: AISystem, risks) -> ModelPart:
+    components, flows = tm_selectors.system_model(system)
+    names = {c.pk: c for c in components}
+    for f in flows:  # the diagram and the flow list read the ends without a query per flow
+        f.source, f.target = names[f.source_id], names[f.target_id]
+        f.url = cards.url("workshop_flow", f.pk)
+    stats = card_stats(system, components, risks)
+    lanes = {kind: [c for c in components if c.kind == kind] for kind in LANE_KINDS}
+    catalog = current_catalog()
+    facts = [ComponentFacts(c.pk, c.kind, c.name, c.answers or {}) for c in components]
+    flow_facts = [FlowFacts(f.pk, f.source_id, f.target_id, f.answers or {}) for f in flows]
+    found = open_questions(catalog, system.answers or {}, facts, flow_facts)
+    views = []
+    for q in found:
+        question = catalog.questions.get((q.scope, q.key))
+        label = question.label if question else q.key
+        where = "System" if q.component_id is None else str(names[q.component_id].name)
+        views.append(OpenQuestionView(q.scope, q.component_id, where, label, len(q.threat_refs),
+                                      cards.url("workshop_component", q.component_id) if q.component_id else ""))
+    system_qs = questions_for("system")
+    total = len(system_qs) + sum(s.questions for s in stats.values())
+    answered = _answered(system.answers, system_qs) + sum(s.answered for s in stats.values())
+    horizontal = diagram.layout(components, flows, stats, orientation="horizontal")
+    vertical = diagram.layout(components, flows, stats, orientation="vertical")
+    for box in horizontal.boxes + vertical.boxes:
+        box.url = cards.url("workshop_component", box.id)
+    return ModelPart(
+        components=components, flows=flows, lanes=lanes, horizontal=horizontal, vertical=vertical,
+        svg={"h": mark_safe(diagram.to_svg(horizontal, "h", system.name)),  # noqa: S308 - escaped in to_svg
+             "v": mark_safe(diagram.to_svg(vertical, "v", system.name))},  # noqa: S308
+        open_questions=views, system_questions=len(system_qs),
+        system_answered=_answered(system.answers, system_qs), questions=total, answered=answered,
+    )
+
+
+# --- the register part --------------------------------------------------------------------------
+
+def _tags_html(items, ref: str = "") -> str:
+    """Framework tags of one template (rendered once per template, shared by its risks): the first few,
+    then a link to the threat's catalog page for the rest."""
+    items = sorted(items, key=lambda i: (FRAMEWORK_ORDER.index(i.framework.key)
+                                         if i.framework.key in FRAMEWORK_ORDER else 99, i.position, i.ref))
+    if not items:
+        return ""
+    e = cards.e
+    chips = "".join(f'<li class="tag"><span class="tag-fw">{e(FRAMEWORK_SHORT.get(i.framework.key, i.framework.key))}'
+                    f"</span> {e(i.ref)}</li>" for i in items[:TAGS_SHOWN])
+    rest = len(items) - TAGS_SHOWN
+    if rest > 0:
+        chips += (f'<li><a class="tags-more" href="{cards.url_ref("catalog:threat_detail", ref)}">{rest} more</a></li>'
+                  if ref else f'<li class="tag">+{rest}</li>')
+    return mark_safe(f'<ul class="tags" aria-label="Framework mappings">{chips}</ul>')  # noqa: S308 - escaped
+
+
+@dataclass
+class RiskFilter:
+    """A heat map cell chosen on the page: ?heat=inherent&l=4&i=3."""
+
+    scope: str = ""
+    likelihood: int = 0
+    impact: int = 0
+
+    @classmethod
+    def from_query(cls, params) -> "RiskFilter":
+        scope = params.get("heat", "")
+        try:
+            li, im = int(params.get("l", 0)), int(params.get("i", 0))
+        except (TypeError, ValueError):
+            return cls()
+        if scope not in ("inherent", "residual") or li not in scoring.LEVELS or im not in scoring.LEVELS:
+            return cls()
+        return cls(scope, li, im)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.scope)
+
+    def matches(self, risk) -> bool:
+        if not self.active:
+            return True
+        if self.scope == "inherent":
+            return (risk.likelihood, risk.impact) == (self.likelihood, self.impact)
+        return (risk.residual_likelihood, risk.residual_impact) == (self.likelihood, self.impact)
+
+    @property
+    def label(self) -> str:
+        return (f"{self.scope} likelihood {self.likelihood} ({scoring.LIKELIHOOD_LABELS[self.likelihood]}) × "
+                f"impact {self.impact} ({scoring.IMPACT_LABELS[self.impact]})") if self.active else ""
+
+
+@dataclass
+class RegisterPart:
+    risks: list
+    suggestions: list
+    register: list
+    dismissed: list
+    closed: list
+    mitigations: list
+    inherent: heatmap.HeatMap
+    residual: heatmap.HeatMap
+    filter: RiskFilter
+    team: object = None
+    new_threats: int = 0
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def shown_register(self) -> list:
+        return [r for r in self.register if self.filter.matches(r)]
+
+
+def _items_by_owner(links) -> tuple[dict[int, list[int]], set[int]]:
+    by_owner: dict[int, list[int]] = {}
+    item_ids = set()
+    for owner_id, item_id in links:
+        by_owner.setdefault(owner_id, []).append(item_id)
+        item_ids.add(item_id)
+    return by_owner, item_ids
+
+
+def risks_for_page(system: AISystem) -> list[Risk]:
+    """Every risk of the system with what its card shows, in a constant number of queries.
+
+    Mappings are read through the link tables (not prefetch_related): a prefetch builds a queryset per
+    risk, which costs more than the rest of the page for a few hundred risks.
+    """
+    risks = list(Risk.objects.filter(system=system).only(*CARD_FIELDS).order_by("id"))
+    owners = dict(get_user_model().objects.filter(pk__in={r.owner_id for r in risks if r.owner_id})
+                  .values_list("pk", "username"))
+    template_ids = {r.template_id for r in risks if r.template_id}
+    custom_ids = [r.pk for r in risks if not r.template_id]
+    templates = ThreatTemplate.objects.only("id", "ref", "title").in_bulk(template_ids) if template_ids else {}
+    template_links, ids_a = _items_by_owner(
+        ThreatTemplate.mappings.through.objects.filter(threattemplate_id__in=template_ids)
+        .values_list("threattemplate_id", "frameworkitem_id") if template_ids else [])
+    custom_links, ids_b = _items_by_owner(
+        Risk.custom_mappings.through.objects.filter(risk_id__in=custom_ids).values_list("risk_id", "frameworkitem_id")
+        if custom_ids else [])
+    items = FrameworkItem.objects.select_related("framework").in_bulk(ids_a | ids_b) if ids_a | ids_b else {}
+    tags = {pk: _tags_html([items[i] for i in template_links.get(pk, []) if i in items], t.ref)
+            for pk, t in templates.items()}
+    for r in risks:
+        r.system = system  # shares the team (and its risk matrix) instead of loading it per risk
+        r.owner_name = owners.get(r.owner_id)
+        if r.template_id:
+            r.template = templates[r.template_id]
+            r.tags_html = tags[r.template_id]
+        else:
+            r.tags_html = _tags_html([items[i] for i in custom_links.get(r.pk, []) if i in items])
+        r.mitigation_list = []
+    return risks
+
+
+def risk_for_card(risk: Risk) -> Risk:
+    """One risk with what its card shows (after an action on it)."""
+    if risk.template_id:
+        items = risk.template.mappings.select_related("framework")
+    else:
+        items = risk.custom_mappings.select_related("framework")
+    risk.tags_html = _tags_html(list(items), risk.template.ref if risk.template_id else "")
+    risk.mitigation_list = list(risk.mitigations.select_related("owner", "control").order_by("id"))
+    risk.owner_name = risk.owner.get_username() if risk.owner_id else None
+    risk.component_obj = risk.component
+    return risk
+
+
+def mitigation_for_card(mitigation: Mitigation) -> Mitigation:
+    mitigation.risk_list = list(mitigation.risks.order_by("id"))
+    return mitigation
+
+
+def _order_key(components_order: dict):
+    def key(r):
+        return (components_order.get(r.component_id, -1), -(r.likelihood * r.impact), r.pk)
+    return key
+
+
+def register_part(system: AISystem, risks: list[Risk], components: list, risk_filter: RiskFilter | None = None
+                  ) -> RegisterPart:
+    order = {c.pk: i for i, c in enumerate(components)}
+    by_id = {c.pk: c for c in components}
+    for r in risks:
+        r.component_obj = by_id.get(r.component_id)
+    risk_by_id = {r.pk: r for r in risks}
+    mitigations = list(Mitigation.objects.filter(system=system).select_related("owner", "control").order_by("id"))
+    links = Mitigation.risks.through.objects.filter(mitigation__system=system).values_list("mitigation_id", "risk_id")
+    mit_by_id = {m.pk: m for m in mitigations}
+    for m in mitigations:
+        m.risk_list = []
+    for mid, rid in links:
+        m, r = mit_by_id.get(mid), risk_by_id.get(rid)
+        if m is not None and r is not None:
+            m.risk_list.append(r)
+            r.mitigation_list.append(m)
+    key = _order_key(order)
+    suggestions = sorted((r for r in risks if r.status == RiskStatus.SUGGESTED), key=key)
+    register = sorted((r for r in risks if r.status in IN_REGISTER), key=key)
+    closed = sorted((r for r in risks if r.status == RiskStatus.CLOSED), key=key)
+    dismissed = sorted((r for r in risks if r.status == RiskStatus.DISMISSED), key=key)
+    risk_filter = risk_filter or RiskFilter()
+    for r in register:
+        r.filtered_out = not risk_filter.matches(r)
+    matrix = scoring.matrix_for(system.team)
+    reviewed = len(risks) - len(suggestions)
+    return RegisterPart(
+        risks=risks, suggestions=suggestions, register=register, dismissed=dismissed, closed=closed,
+        mitigations=mitigations,
+        inherent=heatmap.build("inherent", [(r.likelihood, r.impact) for r in register], matrix),
+        residual=heatmap.build("residual", [(r.residual_likelihood, r.residual_impact) for r in register], matrix),
+        filter=risk_filter, team=system.team,
+        new_threats=register_selectors.new_since_review_count(system),
+        counts={"suggested": len(suggestions), "reviewed": reviewed, "total": len(risks),
+                "register": len(register),
+                "scored": sum(1 for r in register if r.owner_id),
+                "mitigated": sum(1 for r in register if r.mitigation_list)},
+    )
+
+
+# --- guided order -------------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    key: str
+    number: int
+    title: str
+    anchor: str
+    done: int
+    total: int
+    text: str
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+def progress(model: ModelPart, register: RegisterPart) -> list[Step]:
+    c = register.counts
+    components = len(model.components)
+    comp_questions = model.questions - model.system_questions
+    comp_answered = model.answered - model.system_answered
+    return [
+        Step("system", 1, "System questions", "#system-panel", model.system_answered, model.system_questions,
+             f"{model.system_answered} of {model.system_questions} answered"),
+        Step("components", 2, "Components", "#model", comp_answered, comp_questions,
+             f"{components} component{'s' if components != 1 else ''}, {comp_answered} of {comp_questions} "
+             f"questions answered" if components else "none yet"),
+        Step("suggestions", 3, "Suggestions", "#suggestions", c["reviewed"], c["total"],
+             f"{c['reviewed']} of {c['total']} reviewed"),
+        Step("scoring", 4, "Scoring", "#register", c["scored"], c["register"],
+             f"{c['scored']} of {c['register']} scored with an owner"),
+        Step("mitigations", 5, "Mitigations", "#mitigations", c["mitigated"], c["register"],
+             f"{c['mitigated']} of {c['register']} with a mitigation"),
+    ]
+
+
+def next_step(steps: list[Step]) -> Step | None:
+    return next((s for s in steps if not s.complete and s.total), None)
+
+
+# --- the whole page -----------------------------------------------------------------------------
+
+def workshop_data(system: AISystem, risk_filter: RiskFilter | None = None) -> dict:
+    risks = risks_for_page(system)
+    model = model_part(system, risks)
+    register = register_part(system, risks, model.components, risk_filter)
+    steps = progress(model, register)
+    return {"model": model, "register": register, "steps": steps, "next_step": next_step(steps),
+            "legend": heatmap.legend()}

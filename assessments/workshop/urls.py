@@ -1,0 +1,28 @@
+"""Routes of the workshop and the team dashboard (included at the site root by threatmodel.urls)."""
+
+from django.urls import path
+
+from .views import dashboard, mitigations, model, page, risks
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("systems/<int:pk>/workshop/", page.workshop, name="workshop"),
+    path("systems/<int:pk>/workshop/live/", page.live, name="workshop_live"),
+    path("systems/<int:pk>/workshop/presence/", page.heartbeat, name="workshop_presence"),
+    path("systems/<int:pk>/workshop/leave/", page.leave, name="workshop_leave"),
+    path("systems/<int:pk>/workshop/system/", model.system_questions, name="workshop_system_questions"),
+    path("systems/<int:pk>/workshop/components/new/", model.component_new, name="workshop_component_new"),
+    path("systems/<int:pk>/workshop/flows/new/", model.flow_new, name="workshop_flow_new"),
+    path("systems/<int:pk>/workshop/risks/new/", risks.risk_new, name="workshop_risk_new"),
+    path("workshop/components/<int:pk>/", model.component_edit, name="workshop_component"),
+    path("workshop/components/<int:pk>/delete/", model.component_delete, name="workshop_component_delete"),
+    path("workshop/flows/<int:pk>/", model.flow_edit, name="workshop_flow"),
+    path("workshop/flows/<int:pk>/delete/", model.flow_delete, name="workshop_flow_delete"),
+    path("workshop/risks/<int:pk>/", risks.risk_card, name="workshop_risk"),
+    path("workshop/risks/<int:pk>/transition/", risks.risk_transition, name="workshop_risk_transition"),
+    path("workshop/risks/<int:pk>/dismiss/", risks.risk_dismiss, name="workshop_risk_dismiss"),
+    path("workshop/risks/<int:pk>/edit/", risks.risk_edit, name="workshop_risk_edit"),
+    path("workshop/risks/<int:pk>/mitigate/", risks.risk_mitigate, name="workshop_risk_mitigate"),
+    path("workshop/mitigations/<int:pk>/", mitigations.mitigation_card, name="workshop_mitigation"),
+    path("workshop/mitigations/<int:pk>/edit/", mitigations.mitigation_edit, name="workshop_mitigation_edit"),
+]

@@ -1,0 +1,83 @@
+"""What every workshop view shares: access checks, fragment-or-page rendering, the refresh signal."""
+
+from django.core.exceptions import PermissionDenied
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+
+from threatmodel.models import Role
+
+from ... import scoring
+from .. import cards, selectors
+
+REFRESH_EVENT = "workshop:refresh"  # tells the page to poll now (see static/js/workshop.js)
+INVALID, CONFLICT = 422, 409
+
+
+def csrf_input(request) -> str:
+    """The hidden CSRF field, rendered once per request for every form built in Python (cards.py)."""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+
+
+def card_lists(request, register, can_edit: bool) -> dict:
+    """The four risk lists of the page, rendered by the card renderer."""
+    matrix = scoring.matrix_for(register.team) if register.team is not None else None
+    token = csrf_input(request) if can_edit else ""
+    return {name: cards.risk_cards(getattr(register, name), matrix, can_edit=can_edit, csrf_input=token)
+            for name in ("suggestions", "register", "closed", "dismissed")}
+
+
+def require_edit(role: str) -> None:
+    if not selectors.can_edit(role):
+        raise PermissionDenied(f"You need the {Role.CONTRIBUTOR} role in this team to change the workshop.")
+
+
+def system_for(request, pk, *, edit: bool = False):
+    system, role = selectors.workshop_system(request.user, pk)
+    if edit:
+        require_edit(role)
+    return system, role
+
+
+def role_for(request, system) -> str:
+    from threatmodel import selectors as tm_selectors
+
+    return tm_selectors.role_for(request.user, system.team) or ""
+
+
+def workshop_url(system, anchor: str = "") -> str:
+    return reverse("workshop", args=[system.pk]) + (f"#{anchor}" if anchor else "")
+
+
+def fragment(request, template: str, context: dict, *, system, title: str, status: int = 200, anchor: str = "",
+             can_edit: bool = True):
+    """The fragment for htmx; without JavaScript the same fragment inside a plain page."""
+    context = {**context, "system": system, "can_edit": can_edit}
+    if request.htmx:
+        return render(request, template, context, status=status)
+    return render(request, "workshop/form_page.html",
+                  {**context, "partial": template, "title": title, "back": workshop_url(system, anchor)},
+                  status=status)
+
+
+def changed(response):
+    """Mark a successful write: the page polls at once instead of within 2 s."""
+    response["HX-Trigger"] = REFRESH_EVENT
+    return response
+
+
+def read_only(form) -> None:
+    for field in form.fields.values():
+        field.disabled = True
+
+
+def done(request, system, anchor: str, template: str | None = None, context: dict | None = None):
+    """After a successful write: the fresh fragment (htmx) or back to the page (no JavaScript)."""
+    if not request.htmx:
+        return redirect(workshop_url(system, anchor))
+    if template is None:
+        from django.http import HttpResponse
+
+        return changed(HttpResponse(status=204))
+    return changed(render(request, template, {**(context or {}), "system": system, "can_edit": True}))

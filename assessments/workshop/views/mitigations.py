@@ -1,0 +1,71 @@
+"""Mitigations in place: owner, due date, status, evidence and the risks they address."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from threatmodel.exceptions import VersionConflict
+
+from ... import services
+from ...models import Risk
+from .. import selectors
+from ..forms import MitigationEditForm, refresh_version, show_conflict, track_changes
+from .common import CONFLICT, INVALID, changed, done, require_edit, role_for
+
+
+def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extra):
+    mitigation = selectors.mitigation_for_card(mitigation)
+    context = {"m": mitigation, "mode": mode, "system": mitigation.system, "can_edit": can_edit, **extra}
+    if request.htmx:
+        return render(request, "workshop/_mitigation_card.html", context, status=status)
+    back = reverse("workshop", args=[mitigation.system_id]) + f"#mitigation-{mitigation.pk}"
+    return render(request, "workshop/form_page.html",
+                  {**context, "partial": "workshop/_mitigation_card.html", "title": mitigation.title, "back": back},
+                  status=status)
+
+
+def _form(mitigation, data=None):
+    candidates = list(Risk.objects.filter(system=mitigation.system_id, status__in=selectors.ACTIVE).order_by("id"))
+    return track_changes(MitigationEditForm(data, mitigation=selectors.mitigation_for_card(mitigation),
+                                            candidates=candidates))
+
+
+@login_required
+@require_GET
+def mitigation_card(request, pk):
+    m = selectors.mitigation_get(request.user, pk)
+    return _card(request, m, can_edit=selectors.can_edit(role_for(request, m.system)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mitigation_edit(request, pk):
+    m = selectors.mitigation_get(request.user, pk)
+    require_edit(role_for(request, m.system))
+    form = _form(m, request.POST or None)
+    if request.method == "GET":
+        return _card(request, m, mode="edit", form=form)
+    if not form.is_valid():
+        return _card(request, m, mode="edit", form=form, status=INVALID)
+    d = form.cleaned_data
+    try:
+        updated = services.mitigation_update(
+            actor=request.user, mitigation=m, expected_version=d["version"], title=d["title"], owner=d["owner"],
+            due=d["due"], evidence=d["evidence"], risks=d["risks"])
+        if d["status"] != updated.status:
+            services.mitigation_transition(actor=request.user, mitigation=updated, status=d["status"],
+                                           reason=d["status_reason"], expected_version=updated.version)
+    except VersionConflict:
+        m = selectors.mitigation_get(request.user, pk)
+        show_conflict(form, _form(m), m.version)
+        return _card(request, m, mode="edit", form=form, status=CONFLICT)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        m = selectors.mitigation_get(request.user, pk)
+        refresh_version(form, m.version)
+        return _card(request, m, mode="edit", form=form, status=INVALID)
+    if not request.htmx:
+        return done(request, m.system, f"mitigation-{m.pk}")
+    return changed(_card(request, selectors.mitigation_get(request.user, pk)))

@@ -1,0 +1,232 @@
+"""Suggestions and risks in place: accept, dismiss with a reason, edit and score, mitigate, add a custom risk.
+
+Every action names the version it was based on; the register's services refuse a stale one
+(VersionConflict) and the card comes back with the current state and the person's input kept.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from threatmodel.exceptions import VersionConflict
+
+from ... import scoring, services
+from ...models import Mitigation, MitigationStatus, Risk
+from .. import cards, selectors
+from ..forms import (
+    CustomRiskForm,
+    DismissForm,
+    MitigationForm,
+    RiskEditForm,
+    TransitionForm,
+    refresh_version,
+    show_conflict,
+    track_changes,
+)
+from .common import CONFLICT, INVALID, changed, csrf_input, done, fragment, require_edit, role_for, system_for
+
+
+def _card(request, risk, *, mode="view", status=200, can_edit=True, error="", **extra):
+    risk = selectors.risk_for_card(risk)
+    matrix = scoring.matrix_for(risk.system.team)
+    context = {"risk": risk, "pk": risk.pk, "mode": mode, "system": risk.system, "can_edit": can_edit,
+               "error": error, **extra}
+    if mode == "view":
+        context["card_html"] = cards.risk_card(risk, matrix, can_edit=can_edit, csrf_input=csrf_input(request),
+                                               error=error)
+    else:
+        context["open_tag"] = cards.open_tag(risk, editing=True)
+        context["body"] = cards.card_body(risk, matrix)
+    if request.htmx:
+        return render(request, "workshop/_risk_card.html", context, status=status)
+    return render(request, "workshop/form_page.html",
+                  {**context, "partial": "workshop/_risk_card.html", "title": risk.title,
+                   "back": f"{_page(risk)}#risk-{risk.pk}"}, status=status)
+
+
+def _page(risk) -> str:
+    from django.urls import reverse
+
+    return reverse("workshop", args=[risk.system_id])
+
+
+def _reload(request, risk) -> Risk:
+    return selectors.risk_get(request.user, risk.pk)
+
+
+def _after(request, risk, anchor="suggestions"):
+    if not request.htmx:
+        return done(request, risk.system, f"risk-{risk.pk}")
+    return changed(_card(request, _reload(request, risk)))
+
+
+@login_required
+@require_GET
+def risk_card(request, pk):
+    risk = selectors.risk_get(request.user, pk)
+    return _card(request, risk, can_edit=selectors.can_edit(role_for(request, risk.system)))
+
+
+@login_required
+@require_POST
+def risk_transition(request, pk):
+    """Accept a suggestion (suggested -> open), start mitigating, close, reopen."""
+    risk = selectors.risk_get(request.user, pk)
+    require_edit(role_for(request, risk.system))
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return _card(request, risk, status=INVALID, error="The request was incomplete; try again.")
+    try:
+        services.risk_transition(actor=request.user, risk=risk, status=form.cleaned_data["status"],
+                                 expected_version=form.cleaned_data["version"])
+    except VersionConflict:
+        return _card(request, _reload(request, risk), status=CONFLICT,
+                     error="Someone else changed this risk a moment ago; this is its current state. "
+                           "Nothing was applied: choose again.")
+    except ValidationError as exc:
+        return _card(request, _reload(request, risk), status=INVALID, error=" ".join(exc.messages))
+    return _after(request, risk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_dismiss(request, pk):
+    risk = selectors.risk_get(request.user, pk)
+    require_edit(role_for(request, risk.system))
+    form = DismissForm(request.POST or None, initial={"version": risk.version})
+    if request.method == "GET":
+        return _card(request, risk, mode="dismiss", form=form)
+    if not form.is_valid():
+        return _card(request, risk, mode="dismiss", form=form, status=INVALID)
+    try:
+        services.risk_transition(actor=request.user, risk=risk, status="dismissed",
+                                 reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+    except VersionConflict:
+        risk = _reload(request, risk)
+        refresh_version(form, risk.version)
+        form.add_error(None, f"Someone else changed this risk a moment ago (it is now {risk.get_status_display()}, "
+                             "as shown above). Your reason is kept: dismiss again to apply it.")
+        return _card(request, risk, mode="dismiss", form=form, status=CONFLICT)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _card(request, risk, mode="dismiss", form=form, status=INVALID)
+    return _after(request, risk)
+
+
+def _save_risk(request, risk, d) -> None:
+    changes = {k: d[k] for k in ("description", "likelihood", "impact", "owner", "due")}
+    if not risk.template_id:
+        changes["title"] = d["title"]
+    if d.get("treatment") != risk.treatment:
+        changes["treatment"] = d.get("treatment") or ""
+    risk = services.risk_update(actor=request.user, risk=risk, expected_version=d["version"], **changes)
+    if d["override_residual"]:
+        services.risk_set_residual(actor=request.user, risk=risk, override=True,
+                                   likelihood=d["residual_likelihood"], impact=d["residual_impact"],
+                                   reason=d["residual_reason"], expected_version=risk.version)
+    elif risk.residual_overridden:
+        services.risk_set_residual(actor=request.user, risk=risk, override=False, expected_version=risk.version)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_edit(request, pk):
+    risk = selectors.risk_get(request.user, pk)
+    require_edit(role_for(request, risk.system))
+    form = track_changes(RiskEditForm(request.POST or None, risk=risk))
+    if request.method == "GET":
+        return _card(request, risk, mode="edit", form=form)
+    if not form.is_valid():
+        return _card(request, risk, mode="edit", form=form, status=INVALID)
+    try:
+        _save_risk(request, risk, form.cleaned_data)
+    except VersionConflict:
+        risk = _reload(request, risk)
+        show_conflict(form, RiskEditForm(risk=risk), risk.version)
+        return _card(request, risk, mode="edit", form=form, status=CONFLICT)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        risk = _reload(request, risk)
+        refresh_version(form, risk.version)
+        return _card(request, risk, mode="edit", form=form, status=INVALID)
+    return _after(request, risk, "register")
+
+
+def _mitigate_form(request, risk, data=None):
+    system = risk.system
+    controls = list(risk.template.controls.filter(retired=False).order_by("ref")) if risk.template_id else []
+    mitigations = list(Mitigation.objects.filter(system=system).exclude(status=MitigationStatus.REJECTED)
+                       .select_related("control").order_by("id"))
+    candidates = list(Risk.objects.filter(system=system, status__in=selectors.ACTIVE)
+                      .select_related("component").order_by("id"))
+    for r in candidates:
+        r.component_obj = r.component
+    return MitigationForm(data, risk=risk, controls=controls, mitigations=mitigations, candidates=candidates)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_mitigate(request, pk):
+    """Mitigate a risk: pick one of its suggested controls, link an existing mitigation, or write one."""
+    risk = selectors.risk_get(request.user, pk)
+    require_edit(role_for(request, risk.system))
+    form = _mitigate_form(request, risk, request.POST or None)
+    if request.method == "GET":
+        return _card(request, risk, mode="mitigate", form=form)
+    if not form.is_valid():
+        return _card(request, risk, mode="mitigate", form=form, status=INVALID)
+    d = form.cleaned_data
+    risk_ids = sorted(set(d["risks"]) | {risk.pk})
+    source = d["source"]
+    try:
+        if source.startswith("existing:"):
+            mitigation = selectors.mitigation_get(request.user, int(source.split(":", 1)[1]))
+            changes = {"risks": sorted({r.pk for r in mitigation.risks.all()} | set(risk_ids))}
+            if d["owner"] is not None:
+                changes["owner"] = d["owner"]
+            if d["due"] is not None:
+                changes["due"] = d["due"]
+            services.mitigation_update(actor=request.user, mitigation=mitigation, **changes)
+        elif source == "custom":
+            services.mitigation_create(actor=request.user, system=risk.system, title=d["title"],
+                                       description=d["description"], kind=d["kind"], owner=d["owner"],
+                                       due=d["due"], risks=risk_ids)
+        else:
+            services.mitigation_create(actor=request.user, system=risk.system, control=source.split(":", 1)[1],
+                                       owner=d["owner"], due=d["due"], risks=risk_ids)
+    except VersionConflict:
+        form.add_error(None, "That mitigation changed a moment ago; choose again.")
+        return _card(request, _reload(request, risk), mode="mitigate", form=form, status=CONFLICT)
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _card(request, risk, mode="mitigate", form=form, status=INVALID)
+    return _after(request, risk, "mitigations")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_new(request, pk):
+    """A custom risk (no catalog template): it goes straight into the register."""
+    system, _role = system_for(request, pk, edit=True)
+    components = list(system.components.order_by("kind", "position", "id"))
+    form = CustomRiskForm(request.POST or None, system=system, components=components)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                risk = services.risk_create(actor=request.user, system=system, title=d["title"],
+                                            description=d["description"], component=d["component"],
+                                            likelihood=d["likelihood"], impact=d["impact"], owner=d["owner"],
+                                            due=d["due"])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+                status = INVALID
+            else:
+                return done(request, system, f"risk-{risk.pk}", "workshop/_custom_risk_slot.html",
+                            {"saved": f"Added '{risk.title}' to the register."})
+        else:
+            status = INVALID
+    return fragment(request, "workshop/_custom_risk_form.html", {"form": form}, system=system,
+                    title="New custom risk", status=status, anchor="register")

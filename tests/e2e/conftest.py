@@ -1,0 +1,140 @@
+"""Browser tests: pytest-playwright driving the system Chromium (/usr/bin/chromium) against the live server.
+
+Without Chromium they skip with the reason; with REQUIRE_BROWSER=1 (.ci/run) they fail instead.
+Select them with `-m browser`. Screenshots go to tests/e2e/artifacts/ (git-ignored).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must still let it use the database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "correct-horse-battery-staple"
+
+
+def chromium_path() -> str | None:
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if Path(str(item.fspath)).resolve().is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    if path is None:
+        reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return {**browser_type_launch_args, "executable_path": path, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": DESKTOP, "locale": "en-GB"}
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serving one request at a time.
+
+    The test database is SQLite in memory: one connection shared by the test and the server thread. A
+    threaded server would run a poll and a save on that one connection at once ("database table is
+    locked"); serving requests one after the other is what a browser test needs, and Django closes
+    each connection when the server is not threaded, so keep-alive cannot block the queue.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+    from pytest_django.live_server_helper import LiveServer
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.connections_override = connections_override
+
+    class SerialLiveServerThread(LiveServerThread):
+        server_class = SerialWSGIServer
+
+    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
+    threaded = server.thread
+    server.thread = SerialLiveServerThread(threaded.host, static_handler=threaded.static_handler,
+                                           connections_override=threaded.connections_override, port=threaded.port)
+    server.thread.daemon = True
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_catalog(transactional_db):
+    """The real catalog in the live server's database (emptied again after each test)."""
+    from django.core.management import call_command
+
+    from catalog.engine.current import clear_cache
+
+    with open(os.devnull, "w") as null:
+        call_command("load_catalog", quiet=True, stdout=null)
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def workshop_team(live_catalog):
+    from threatmodel.models import Role
+
+    from ..factories import TeamFactory, member
+
+    team = TeamFactory(name="Workshop team", slug="workshop-team")
+    return {
+        "team": team,
+        "facilitator": member(team, Role.OWNER, username="fran", first_name="Fran", last_name="Facilitator"),
+        "engineer": member(team, Role.CONTRIBUTOR, username="eli", first_name="Eli", last_name="Engineer"),
+    }
+
+
+@pytest.fixture
+def screenshot():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str, *, full_page: bool = False):
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page, caret="initial")
+        return path
+
+    return take
+
+
+def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def collect_errors(page) -> list[str]:
+    """Console errors and uncaught exceptions of a page (CSP violations show up here)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
