@@ -109,9 +109,14 @@ def _match(rule: CompiledRule, ctx: _Context) -> Match:
     """The match with its reasons; the fingerprint hashes the threat, the component and the
     canonical facts (in explanation order, which is fixed for given facts)."""
     facts = rule.explain(ctx)
-    if len(facts) == 1:
+    n = len(facts)
+    if n == 1:
         canon, sentence = facts[0]
         why = (sentence,)
+    elif n == 2 and facts[0][0] != facts[1][0]:  # the common case, without the dict
+        (first, said), (second, also) = facts
+        canon = f"{first}\x1f{second}"
+        why = (said, also)
     else:
         seen = dict(facts)  # canonical fact -> sentence, first-seen order, duplicates dropped
         canon = "\x1f".join(seen)
