@@ -9,7 +9,8 @@ stats of the diagram, a risk's tags and mitigations) is joined in Python.
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.utils.safestring import mark_safe
+from django.core.cache import cache
+from django.utils.safestring import SafeString
 
 from catalog.engine import ComponentFacts, FlowFacts, current_catalog, open_questions
 from catalog.models import FrameworkItem, ThreatTemplate
@@ -19,7 +20,7 @@ from threatmodel.models import AISystem, Role
 
 from .. import scoring
 from .. import selectors as register_selectors
-from ..models import Mitigation, Risk, RiskStatus
+from ..models import RISK_TRANSITIONS, Mitigation, Risk, RiskStatus
 from . import cards, diagram, heatmap
 
 ACTIVE = (RiskStatus.SUGGESTED, RiskStatus.OPEN, RiskStatus.MITIGATING)
@@ -109,7 +110,31 @@ def card_stats(system: AISystem, components, risks) -> dict[int, diagram.CardSta
     return stats
 
 
-def model_part(system: AISystem, risks) -> ModelPart:
+OPEN_QUESTIONS_TTL = 3600
+
+
+def _open_questions(system, catalog, components, flows, names, model_key: str | None) -> list[OpenQuestionView]:
+    """The open questions, cached by the model's change stamp (they depend on nothing else)."""
+    key = f"workshop:open-questions:{system.pk}:{model_key}:{catalog.checksum}" if model_key else None
+    if key:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    facts = [ComponentFacts(c.pk, c.kind, c.name, c.answers or {}) for c in components]
+    flow_facts = [FlowFacts(f.pk, f.source_id, f.target_id, f.answers or {}) for f in flows]
+    views = []
+    for q in open_questions(catalog, system.answers or {}, facts, flow_facts):
+        question = catalog.questions.get((q.scope, q.key))
+        label = question.label if question else q.key
+        where = "System" if q.component_id is None else str(names[q.component_id].name)
+        views.append(OpenQuestionView(q.scope, q.component_id, where, label, len(q.threat_refs),
+                                      cards.url("workshop_component", q.component_id) if q.component_id else ""))
+    if key:
+        cache.set(key, views, OPEN_QUESTIONS_TTL)
+    return views
+
+
+def model_part(system: AISystem, risks, model_key: str | None = None) -> ModelPart:
     components, flows = tm_selectors.system_model(system)
     names = {c.pk: c for c in components}
     for f in flows:  # the diagram and the flow list read the ends without a query per flow
@@ -117,17 +142,7 @@ def model_part(system: AISystem, risks) -> ModelPart:
         f.url = cards.url("workshop_flow", f.pk)
     stats = card_stats(system, components, risks)
     lanes = {kind: [c for c in components if c.kind == kind] for kind in LANE_KINDS}
-    catalog = current_catalog()
-    facts = [ComponentFacts(c.pk, c.kind, c.name, c.answers or {}) for c in components]
-    flow_facts = [FlowFacts(f.pk, f.source_id, f.target_id, f.answers or {}) for f in flows]
-    found = open_questions(catalog, system.answers or {}, facts, flow_facts)
-    views = []
-    for q in found:
-        question = catalog.questions.get((q.scope, q.key))
-        label = question.label if question else q.key
-        where = "System" if q.component_id is None else str(names[q.component_id].name)
-        views.append(OpenQuestionView(q.scope, q.component_id, where, label, len(q.threat_refs),
-                                      cards.url("workshop_component", q.component_id) if q.component_id else ""))
+    views = _open_questions(system, current_catalog(), components, flows, names, model_key)
     system_qs = questions_for("system")
     total = len(system_qs) + sum(s.questions for s in stats.values())
     answered = _answered(system.answers, system_qs) + sum(s.answered for s in stats.values())
@@ -137,8 +152,8 @@ def model_part(system: AISystem, risks) -> ModelPart:
         box.url = cards.url("workshop_component", box.id)
     return ModelPart(
         components=components, flows=flows, lanes=lanes, horizontal=horizontal, vertical=vertical,
-        svg={"h": mark_safe(diagram.to_svg(horizontal, "h", system.name)),  # noqa: S308 - escaped in to_svg
-             "v": mark_safe(diagram.to_svg(vertical, "v", system.name))},  # noqa: S308
+        svg={"h": SafeString(diagram.to_svg(horizontal, "h", system.name)),  # escaped in to_svg
+             "v": SafeString(diagram.to_svg(vertical, "v", system.name))},
         open_questions=views, system_questions=len(system_qs),
         system_answered=_answered(system.answers, system_qs), questions=total, answered=answered,
     )
@@ -146,21 +161,32 @@ def model_part(system: AISystem, risks) -> ModelPart:
 
 # --- the register part --------------------------------------------------------------------------
 
-def _tags_html(items, ref: str = "") -> str:
+@dataclass(frozen=True, slots=True)
+class Tag:
+    framework: str
+    ref: str
+    position: int
+
+
+def tags_of(items) -> list[Tag]:
+    return [Tag(i.framework.key, i.ref, i.position) for i in items]
+
+
+def _tags_html(tags, ref: str = "") -> str:
     """Framework tags of one template (rendered once per template, shared by its risks): the first few,
     then a link to the threat's catalog page for the rest."""
-    items = sorted(items, key=lambda i: (FRAMEWORK_ORDER.index(i.framework.key)
-                                         if i.framework.key in FRAMEWORK_ORDER else 99, i.position, i.ref))
-    if not items:
+    tags = sorted(tags, key=lambda t: (FRAMEWORK_ORDER.index(t.framework) if t.framework in FRAMEWORK_ORDER else 99,
+                                       t.position, t.ref))
+    if not tags:
         return ""
     e = cards.e
-    chips = "".join(f'<li class="tag"><span class="tag-fw">{e(FRAMEWORK_SHORT.get(i.framework.key, i.framework.key))}'
-                    f"</span> {e(i.ref)}</li>" for i in items[:TAGS_SHOWN])
-    rest = len(items) - TAGS_SHOWN
+    chips = "".join(f'<li class="tag"><span class="tag-fw">{e(FRAMEWORK_SHORT.get(t.framework, t.framework))}'
+                    f"</span> {e(t.ref)}</li>" for t in tags[:TAGS_SHOWN])
+    rest = len(tags) - TAGS_SHOWN
     if rest > 0:
         chips += (f'<li><a class="tags-more" href="{cards.url_ref("catalog:threat_detail", ref)}">{rest} more</a></li>'
                   if ref else f'<li class="tag">+{rest}</li>')
-    return mark_safe(f'<ul class="tags" aria-label="Framework mappings">{chips}</ul>')  # noqa: S308 - escaped
+    return SafeString(f'<ul class="tags" aria-label="Framework mappings">{chips}</ul>')  # escaped
 
 
 @dataclass
@@ -228,36 +254,77 @@ def _items_by_owner(links) -> tuple[dict[int, list[int]], set[int]]:
     return by_owner, item_ids
 
 
-def risks_for_page(system: AISystem) -> list[Risk]:
+@dataclass(frozen=True, slots=True)
+class TemplateRef:
+    ref: str
+
+
+class RiskRow:
+    """A risk as the page shows it: the card's fields, read with values_list.
+
+    A few hundred full model instances cost more than the rest of the page (Model.__init__ per row);
+    these rows carry the same attribute names, so the card renderer (cards.py), the heat maps and the
+    progress read either. Writes never use them: actions load the risk through the register's selectors.
+    """
+
+    __slots__ = (*CARD_FIELDS, "system", "template", "owner_name", "tags_html", "mitigation_list", "component_obj",
+                 "filtered_out")
+    STATUS_ORDER = list(RiskStatus.values)
+
+    def __init__(self, values, system):
+        for name, value in zip(CARD_FIELDS, values, strict=True):
+            setattr(self, name, value)
+        self.system = system
+        self.template = None
+        self.owner_name = None
+        self.tags_html = ""
+        self.mitigation_list = []
+        self.component_obj = None
+        self.filtered_out = False
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def allowed_transitions(self) -> list[str]:
+        return sorted(RISK_TRANSITIONS.get(self.status, ()), key=self.STATUS_ORDER.index)
+
+    def __repr__(self) -> str:
+        return f"<RiskRow {self.id} {self.status}>"
+
+
+def risks_for_page(system: AISystem) -> list[RiskRow]:
     """Every risk of the system with what its card shows, in a constant number of queries.
 
-    Mappings are read through the link tables (not prefetch_related): a prefetch builds a queryset per
-    risk, which costs more than the rest of the page for a few hundred risks.
+    Mappings are read through the link tables as plain values (no prefetch_related, no model instances):
+    the page stays in the tens of milliseconds with several hundred risks.
     """
-    risks = list(Risk.objects.filter(system=system).only(*CARD_FIELDS).order_by("id"))
-    owners = dict(get_user_model().objects.filter(pk__in={r.owner_id for r in risks if r.owner_id})
-                  .values_list("pk", "username"))
+    risks = [RiskRow(values, system) for values in
+             Risk.objects.filter(system=system).order_by("id").values_list(*CARD_FIELDS)]
+    owner_ids = {r.owner_id for r in risks if r.owner_id}
+    owners = dict(get_user_model().objects.filter(pk__in=owner_ids).values_list("pk", "username")) if owner_ids else {}
     template_ids = {r.template_id for r in risks if r.template_id}
-    custom_ids = [r.pk for r in risks if not r.template_id]
-    templates = ThreatTemplate.objects.only("id", "ref", "title").in_bulk(template_ids) if template_ids else {}
+    custom_ids = [r.id for r in risks if not r.template_id]
+    refs = dict(ThreatTemplate.objects.filter(pk__in=template_ids).values_list("pk", "ref")) if template_ids else {}
     template_links, ids_a = _items_by_owner(
         ThreatTemplate.mappings.through.objects.filter(threattemplate_id__in=template_ids)
         .values_list("threattemplate_id", "frameworkitem_id") if template_ids else [])
     custom_links, ids_b = _items_by_owner(
         Risk.custom_mappings.through.objects.filter(risk_id__in=custom_ids).values_list("risk_id", "frameworkitem_id")
         if custom_ids else [])
-    items = FrameworkItem.objects.select_related("framework").in_bulk(ids_a | ids_b) if ids_a | ids_b else {}
-    tags = {pk: _tags_html([items[i] for i in template_links.get(pk, []) if i in items], t.ref)
-            for pk, t in templates.items()}
+    item_ids = ids_a | ids_b
+    items = ({pk: Tag(key, ref, position) for pk, key, ref, position in FrameworkItem.objects.filter(pk__in=item_ids)
+              .values_list("pk", "framework__key", "ref", "position")} if item_ids else {})
+    tags = {pk: _tags_html([items[i] for i in template_links.get(pk, []) if i in items], ref)
+            for pk, ref in refs.items()}
+    templates = {pk: TemplateRef(ref) for pk, ref in refs.items()}
     for r in risks:
-        r.system = system  # shares the team (and its risk matrix) instead of loading it per risk
         r.owner_name = owners.get(r.owner_id)
         if r.template_id:
-            r.template = templates[r.template_id]
-            r.tags_html = tags[r.template_id]
+            r.template = templates.get(r.template_id)
+            r.tags_html = tags.get(r.template_id, "")
         else:
-            r.tags_html = _tags_html([items[i] for i in custom_links.get(r.pk, []) if i in items])
-        r.mitigation_list = []
+            r.tags_html = _tags_html([items[i] for i in custom_links.get(r.id, []) if i in items])
     return risks
 
 
@@ -267,7 +334,7 @@ def risk_for_card(risk: Risk) -> Risk:
         items = risk.template.mappings.select_related("framework")
     else:
         items = risk.custom_mappings.select_related("framework")
-    risk.tags_html = _tags_html(list(items), risk.template.ref if risk.template_id else "")
+    risk.tags_html = _tags_html(tags_of(items), risk.template.ref if risk.template_id else "")
     risk.mitigation_list = list(risk.mitigations.select_related("owner", "control").order_by("id"))
     risk.owner_name = risk.owner.get_username() if risk.owner_id else None
     risk.component_obj = risk.component
@@ -373,9 +440,11 @@ def next_step(steps: list[Step]) -> Step | None:
 
 # --- the whole page -----------------------------------------------------------------------------
 
-def workshop_data(system: AISystem, risk_filter: RiskFilter | None = None) -> dict:
+def workshop_data(system: AISystem, risk_filter: RiskFilter | None = None, model_key: str | None = None) -> dict:
+    """Everything the page shows. `model_key` (the model part of the change stamp) lets derived data that
+    depends only on the model be reused across requests and processes' caches."""
     risks = risks_for_page(system)
-    model = model_part(system, risks)
+    model = model_part(system, risks, model_key)
     register = register_part(system, risks, model.components, risk_filter)
     steps = progress(model, register)
     return {"model": model, "register": register, "steps": steps, "next_step": next_step(steps),

@@ -34,7 +34,8 @@ def _context(request, system, role, data: dict) -> dict:
 def workshop(request, pk):
     system, role = system_for(request, pk)
     stamp = change_stamp(system.pk, request.user)
-    data = selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET))
+    data = selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET),
+                                   model_key=stamp.model if stamp else None)
     response = render(request, "workshop/page.html", {**_context(request, system, role, data),
                                                        "etag": stamp.etag if stamp else ""})
     response["Cache-Control"] = "no-store"
@@ -56,7 +57,8 @@ def live(request, pk):
         context = {"system": system, "role": role, "can_edit": selectors.can_edit(role), "parts": parts,
                    "participants": presence.participants(system, request.user)}
         if parts & {"model", "register"}:
-            context.update(selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET)))
+            context.update(selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET),
+                                                   model_key=stamp.model))
             context["cards"] = card_lists(request, context["register"], context["can_edit"])
             if "model" in parts:
                 context["system_form"] = system_form(system, role)
