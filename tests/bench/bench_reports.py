@@ -29,7 +29,7 @@ MITIGATIONS = 300
 TARGET_SECONDS = 6.0
 TARGET_MB = 400.0
 TARGET_RATIO = 1.3
-REPEATS = 2
+REPEATS = 3
 
 
 def build_register(seed: int = 7):
@@ -168,11 +168,12 @@ def measure(db: dict) -> dict:
 
     system, owner = build_register()
     report_request(actor=owner, system=system, kind="assurance")  # warm-up: fonts, templates, catalog
-    e2e, weasy, report = [], [], None
+    e2e, e2e_cpu, weasy, report = [], [], [], None
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = report_request(actor=owner, system=system, kind="assurance")
         e2e.append(time.perf_counter() - start)
+        e2e_cpu.append(time.process_time() - cpu)
         report.refresh_from_db()
         assert report.status == "done", report.error
         content = build_content("assurance", system, generated_by=owner)
@@ -184,7 +185,7 @@ def measure(db: dict) -> dict:
     memory = memory_probe(probe.pk, db)
     for r in Report.objects.filter(system=system).exclude(file=""):
         default_storage.delete(r.file.name)
-    return {"e2e": min(e2e), "weasy": min(weasy), "pages": report.pages, "size": report.size,
+    return {"e2e": min(e2e), "e2e_cpu": min(e2e_cpu), "weasy": min(weasy), "pages": report.pages, "size": report.size,
             "html_kb": len(html) / 1024, "memory": memory}
 
 
@@ -197,7 +198,8 @@ def run() -> list[dict]:
     anchor = f"WeasyPrint alone on the same {m['html_kb']:.0f} KB of HTML (PDF/A-3b, tagged): {m['weasy']:.2f} s"
     ratio = m["e2e"] / m["weasy"]
     return [
-        result(name=f"assurance report, request to stored PDF ({size})", value=round(m["e2e"], 2), unit="s",
+        result(name=f"assurance report, request to stored PDF ({size}; best of {REPEATS}, "
+                    f"{m['e2e_cpu']:.2f} s CPU)", value=round(m["e2e"], 2), unit="s",
                target=TARGET_SECONDS, anchor=anchor, anchor_value=m["weasy"]),
         result(name=f"assurance report, peak memory of a fresh render process ({m['memory']['outcome']}, "
                     f"{m['memory']['seconds']:.2f} s there)", value=m["memory"]["peak_mb"], unit="MB",
