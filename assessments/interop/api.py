@@ -1,0 +1,204 @@
+"""API of imports and exports.
+
+- ``POST /api/v1/imports/`` (multipart: ``file``, optional ``team``, ``format``, ``kinds`` as a JSON object,
+  ``mode``): a preview (201, nothing written to the register) with its id; with ``?confirm=1`` the import
+  is applied at once (201, the result). A bad file is a 400 problem whose ``errors`` name the JSON path
+  of the first problem.
+- ``POST /api/v1/imports/{id}/confirm/`` (JSON ``{"kinds": {...}, "mode": "update" | "new"}``): apply a preview.
+- ``DELETE /api/v1/imports/{id}/``: discard a preview. ``GET`` list / retrieve: the preview or the result.
+- ``GET /api/v1/systems/{id}/export/``: the system export (schema at /interop/schema/system-export-v1.json);
+  ``?format=otm``: the Open Threat Model document.
+"""
+
+import json
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import parsers, renderers, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError
+from rest_framework.response import Response
+
+from threatmodel import selectors as tm_selectors
+from threatmodel.api.base import ListMixin, TeamScopedViewSet
+from threatmodel.api.errors import problem
+from threatmodel.api.views import IDEMPOTENCY_KEY, _resolve_team
+
+from ..models import ImportRecord, ImportStatus
+from . import selectors, services, uploads
+from .errors import ImportProblem
+from .export import export_system
+from .limits import max_bytes
+from .otm_export import export_otm
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    """JSON bodies of these endpoints are small: deep nesting is a 400, never a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+
+
+def file_problem(exc: ImportProblem) -> Response:
+    return problem(status.HTTP_400_BAD_REQUEST, f"{exc.path}: {exc.message}", {exc.path: [exc.message]},
+                   extra={"path": exc.path})
+
+
+class ImportRecordSerializer(serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportRecord
+        fields = ["id", "team", "status", "format", "filename", "size", "sha256", "title", "system", "update_of",
+                  "summary", "created_by", "created_at", "applied_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return f"/api/v1/imports/{obj.pk}/"
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    team = serializers.SlugField(required=False, help_text="The team's slug (a token imports into its own team).")
+    format = serializers.ChoiceField(required=False, choices=["system-export", "otm", "threat-composer",
+                                                              "threat-dragon"],
+                                     help_text="Leave out to recognise the format from the file.")
+    kinds = serializers.CharField(required=False, help_text='With confirm: a JSON object {"<component id in the '
+                                                            'file>": "input" | "model" | "output"}.')
+    mode = serializers.ChoiceField(required=False, choices=services.MODES, default="update")
+    confirm = serializers.BooleanField(required=False, default=False)
+
+
+class ImportConfirmSerializer(serializers.Serializer):
+    kinds = serializers.DictField(child=serializers.ChoiceField(choices=["input", "model", "output"]), required=False,
+                                  help_text="Kinds chosen for the file's components (id in the file -> kind).")
+    mode = serializers.ChoiceField(choices=services.MODES, default="update",
+                                   help_text="update: update the system an earlier import of this model made; "
+                                             "new: create a separate system.")
+
+
+def _body(record: ImportRecord) -> dict:
+    body = ImportRecordSerializer(record).data
+    if record.status == ImportStatus.PREVIEW:
+        body["preview"] = services.stage(record).as_dict()
+    return body
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the imports of your teams", tags=["imports"]),
+    retrieve=extend_schema(summary="An import: its preview, or what it did", tags=["imports"]),
+    destroy=extend_schema(summary="Discard a preview (nothing was written)", tags=["imports"],
+                          responses={204: None}),
+)
+class ImportViewSet(ListMixin, TeamScopedViewSet):
+    serializer_class = ImportRecordSerializer
+    sync_field = "created_at"
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, BoundedJSONParser]
+
+    def get_queryset(self):
+        return selectors.imports_for(self.request.user, self.token)
+
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":
+            self._upload_limit = uploads.install(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def retrieve(self, request, pk=None):
+        record = selectors.import_get(request.user, pk, self.token)
+        try:
+            return Response(_body(record))
+        except ImportProblem as exc:
+            return file_problem(exc)
+
+    @extend_schema(
+        summary="Upload a model: preview it, or import it with confirm=1", tags=["imports"],
+        request={"multipart/form-data": ImportUploadSerializer},
+        parameters=[IDEMPOTENCY_KEY, OpenApiParameter("confirm", bool, description="Apply at once (no preview).")],
+        responses={201: OpenApiResponse(ImportRecordSerializer, description="The preview (with `preview`), or the "
+                                        "applied import"),
+                   400: OpenApiResponse(description="A bad file: `errors` names the JSON path of the first problem")})
+    def create(self, request, *args, **kwargs):
+        limit = getattr(self, "_upload_limit", None)
+        if limit is not None and limit.exceeded:
+            return file_problem(ImportProblem("$", f"the file is larger than the limit of {max_bytes()} bytes"))
+        serializer = ImportUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        team = _resolve_team(self, data.get("team"))
+        confirm = data["confirm"] or request.query_params.get("confirm") in ("1", "true", "yes")
+        kinds = None
+        if data.get("kinds"):
+            try:
+                kinds = json.loads(data["kinds"])
+            except (ValueError, RecursionError):
+                raise serializers.ValidationError({"kinds": ["Must be a JSON object."]}) from None
+        upload = data["file"]
+        try:
+            with transaction.atomic():  # with confirm: the preview and the import stand or fall together
+                record = services.import_preview(actor=request.user, team=team, data=upload.read(),
+                                                 filename=upload.name, forced_format=data.get("format"))
+                if confirm:
+                    record = services.import_confirm(actor=request.user, record=record, kinds=kinds,
+                                                     mode=data["mode"])
+                body = _body(record)
+        except ImportProblem as exc:
+            return file_problem(exc)
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
+
+    @extend_schema(summary="Import a previewed file", tags=["imports"], request=ImportConfirmSerializer,
+                   responses={200: ImportRecordSerializer, 409: OpenApiResponse(description="Already applied or "
+                                                                                            "discarded")})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        record = selectors.import_get(request.user, pk, self.token)
+        serializer = ImportConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            record = services.import_confirm(actor=request.user, record=record,
+                                             kinds=serializer.validated_data.get("kinds"),
+                                             mode=serializer.validated_data["mode"])
+        except ImportProblem as exc:
+            return file_problem(exc)
+        return Response(_body(record))
+
+    def destroy(self, request, pk=None):
+        record = selectors.import_get(request.user, pk, self.token)
+        services.import_discard(actor=request.user, record=record)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportJSONRenderer(renderers.JSONRenderer):
+    format = "json"
+
+
+class OTMRenderer(renderers.JSONRenderer):
+    """``?format=otm`` selects this renderer (DRF reads the ``format`` query parameter)."""
+
+    format = "otm"
+
+
+class SystemExportViewSet(TeamScopedViewSet):
+    renderer_classes = [ExportJSONRenderer, OTMRenderer]
+    pagination_class = None
+
+    @extend_schema(
+        summary="Export a whole system (JSON, restorable) or as Open Threat Model", tags=["exports"],
+        parameters=[OpenApiParameter("format", str, enum=["json", "otm"], description="json (default): the "
+                                     "system export, schema /interop/schema/system-export-v1.json; otm: OTM 0.2.0")],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export document")})
+    def export(self, request, system_pk=None):
+        system = tm_selectors.system_get(request.user, system_pk, self.token)
+        if getattr(request.accepted_renderer, "format", "json") == "otm":
+            doc, suffix = export_otm(system), "otm.json"
+        else:
+            doc = export_system(system, schema_url=request.build_absolute_uri("/interop/schema/system-export-v1.json"))
+            suffix = "system.json"
+        response = Response(doc)
+        response["Content-Disposition"] = f'attachment; filename="{system.slug or "system"}.{suffix}"'
+        return response

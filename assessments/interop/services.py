@@ -1,0 +1,131 @@
+"""Writes of the import: upload (preview), confirm (apply), discard. Keyword-only, validated, transactional.
+
+An upload is read, checked and stored as a preview (``ImportRecord``): nothing of the register is
+written until the person confirms. Confirming applies the plan in one transaction through the
+register's services (each records its audit event) and records a ``system.imported`` event. If the
+team imported the same file, or another version of the same model, before, the preview says so and
+confirming updates that system (``mode="update"``, the default) instead of creating a duplicate;
+``mode="new"`` makes a separate copy on purpose.
+
+Problems with the file are ``ImportProblem`` (a JSON path and a message); problems with the request
+(a wrong kind, a preview already used) are ``ValidationError`` naming the field.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from threatmodel.exceptions import Conflict
+from threatmodel.models import AISystem, Role
+from threatmodel.services.common import require_role
+
+from ..models import ImportRecord, ImportStatus
+from . import detect, preview
+from .apply import apply_prepared
+from .prepare import clean_kinds, prepare
+
+PREVIEW_TTL = timedelta(days=1)
+MODES = ("update", "new")
+
+
+def earlier_import(team, *, sha256: str, source_key: str, fmt: str, exclude_pk=None) -> ImportRecord | None:
+    """The team's latest applied import of the same file or the same model whose system still exists."""
+    same = Q(sha256=sha256) | (Q(source_key=source_key, format=fmt) if source_key else Q(pk__in=[]))
+    qs = ImportRecord.objects.filter(team=team, status=ImportStatus.APPLIED, system__isnull=False).filter(same)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.select_related("system").order_by("-applied_at", "-id").first()
+
+
+@dataclass
+class Staged:
+    """A preview, read again from the stored upload: what the page and the API show."""
+
+    record: ImportRecord
+    prepared: object
+    target: AISystem | None
+    earlier: ImportRecord | None
+    existing: dict
+
+    def as_dict(self) -> dict:
+        return preview.build(self.record, self.prepared, target=self.target, existing=self.existing,
+                             earlier=self.earlier)
+
+
+def stage(record: ImportRecord, *, kinds: dict | None = None, mode: str = "update") -> Staged:
+    """Parse the stored upload and prepare it against the team as it is now (reads only)."""
+    plan = detect.read(record.content.encode("utf-8"), filename=record.filename, forced=record.format)
+    earlier = record.update_of if record.update_of_id and record.update_of.system_id else None
+    if earlier is not None and earlier.status != ImportStatus.APPLIED:
+        earlier = None
+    target = earlier.system if earlier is not None and mode == "update" else None
+    existing = preview.existing_objects(target, earlier.mapping if target else None)
+    chosen = {**preview.kind_defaults(plan, existing), **clean_kinds(plan, kinds)}
+    prepared = prepare(plan, team=record.team, kinds=chosen)
+    return Staged(record, prepared, target, earlier, existing)
+
+
+def import_preview(*, actor, team, data: bytes, filename: str = "", forced_format: str | None = None) -> ImportRecord:
+    """Read and check an upload; store it as a preview. Raises ImportProblem for a bad file."""
+    require_role(actor, team, Role.CONTRIBUTOR)
+    filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    plan = detect.read(data, filename=filename, forced=forced_format)
+    prepare(plan, team=team)  # the object limits and references: a bad file fails here, not at confirm
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction.atomic():
+        ImportRecord.objects.filter(team=team, status=ImportStatus.PREVIEW,
+                                    created_at__lt=timezone.now() - PREVIEW_TTL).delete()
+        record = ImportRecord.objects.create(
+            team=team, created_by=actor if getattr(actor, "pk", None) else None, status=ImportStatus.PREVIEW,
+            format=plan.format, filename=filename, size=len(data), sha256=digest, source_key=plan.source_key[:300],
+            title=plan.system.name[:300], content=bytes(data).decode("utf-8").removeprefix("\ufeff"),
+            update_of=earlier_import(team, sha256=digest, source_key=plan.source_key[:300], fmt=plan.format),
+            summary={"counts": plan.counts()})
+    return record
+
+
+def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mode: str = "update") -> ImportRecord:
+    """Apply a preview: create the system (or update the one an earlier import of this model made)."""
+    require_role(actor, record.team, Role.CONTRIBUTOR)
+    if mode not in MODES:
+        raise ValidationError({"mode": f"'{str(mode)[:20]}' is not one of {', '.join(MODES)}."})
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().select_related("team", "update_of__system").get(pk=record.pk)
+        if record.status != ImportStatus.PREVIEW:
+            raise Conflict({"status": f"This import was already {record.get_status_display().lower()}."})
+        staged = stage(record, kinds=kinds, mode=mode)
+        target = staged.target
+        if target is not None:
+            target = AISystem.objects.select_for_update().select_related("team").get(pk=target.pk)
+        mapping = staged.earlier.mapping if target is not None else None
+        result = apply_prepared(actor=actor, team=record.team, prepared=staged.prepared, system=target,
+                                mapping=mapping, file_sha256=record.sha256)
+        merged = {section: {**((mapping or {}).get(section) or {}), **ids} for section, ids in result.mapping.items()}
+        record.status = ImportStatus.APPLIED
+        record.system = result.system
+        record.mapping = merged
+        if target is None:
+            record.update_of = None
+        record.summary = {"counts": staged.prepared.plan.counts(), "mode": "update" if target else "new",
+                          **result.summary()}
+        record.content = ""
+        record.applied_at = timezone.now()
+        record.save()
+    return record
+
+
+def import_discard(*, actor, record: ImportRecord) -> ImportRecord:
+    require_role(actor, record.team, Role.CONTRIBUTOR)
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().get(pk=record.pk)
+        if record.status != ImportStatus.PREVIEW:
+            raise Conflict({"status": f"This import was already {record.get_status_display().lower()}."})
+        record.status = ImportStatus.DISCARDED
+        record.content = ""
+        record.save(update_fields=["status", "content"])
+    return record
