@@ -23,7 +23,8 @@ from .render import render_html
 def report_list(request):
     page = Paginator(selectors.reports_for(request.user).order_by("-created_at", "-id"), 50).get_page(
         request.GET.get("page"))
-    return render(request, "reports/pages/list.html", {"page": page, "title": "Reports"})
+    systems = tm_selectors.systems_for(request.user).order_by("team__name", "name")
+    return render(request, "reports/pages/list.html", {"page": page, "systems": systems, "title": "Reports"})
 
 
 @login_required

@@ -47,6 +47,7 @@ def test_request_progress_and_download(login, owner, system, django_capture_on_c
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     listing = client.get("/reports/").content.decode()
     assert "Tutor bot" in listing and f"/reports/{report.pk}/pdf/" in listing
+    assert f"/systems/{system.pk}/reports/" in listing and f"/systems/{system.pk}/privacy/" in listing
 
 
 @pytest.mark.parametrize("kind", ["pia", "assurance"])
@@ -74,3 +75,29 @@ def test_other_teams_reports_are_404(login, outsider, system):
                 f"/systems/{system.pk}/reports/", f"/systems/{system.pk}/reports/preview/pia/"):
         assert client.get(url).status_code == 404, url
     assert client.post(f"/systems/{system.pk}/reports/new/", {"kind": "pia"}).status_code == 404
+
+
+def test_report_lists_use_a_constant_number_of_queries(login, owner, system):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = login(owner)
+    api = APIClient()
+    api.force_authenticate(owner)
+
+    def counts():
+        out = []
+        for url, c in (("/reports/", client), (f"/systems/{system.pk}/reports/", client), ("/api/v1/reports/", api),
+                       (f"/api/v1/systems/{system.pk}/reports/", api)):
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    Report.objects.create(system=system, kind="pia")
+    counts()  # warm the per-user caches
+    few = counts()
+    Report.objects.bulk_create([Report(system=system, kind="assurance", status="done", sha256="0" * 64)
+                                for _ in range(15)])
+    assert counts() == few
