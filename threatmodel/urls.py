@@ -32,5 +32,6 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("", include("assessments.urls")),
     path("", include("assessments.reports.urls")),  # privacy assessment and report pages
+    path("", include("assessments.interop.urls")),  # import and export pages
     path("api/", include("threatmodel.api.urls")),
 ]
