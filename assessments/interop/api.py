@@ -124,10 +124,11 @@ class ImportViewSet(ListMixin, TeamScopedViewSet):
                                         "applied import"),
                    400: OpenApiResponse(description="A bad file: `errors` names the JSON path of the first problem")})
     def create(self, request, *args, **kwargs):
+        payload = request.data  # parsed here, through the size limit
         limit = getattr(self, "_upload_limit", None)
         if limit is not None and limit.exceeded:
             return file_problem(ImportProblem("$", f"the file is larger than the limit of {max_bytes()} bytes"))
-        serializer = ImportUploadSerializer(data=request.data)
+        serializer = ImportUploadSerializer(data=payload)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         team = _resolve_team(self, data.get("team"))

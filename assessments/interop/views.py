@@ -78,7 +78,10 @@ def import_detail(request, pk):
         messages.error(request, problem_text(problem))
         return redirect("import_home")
     preview = staged.as_dict()
-    form = ConfirmForm(request.POST or None, preview=preview)
+    can_import = tm_selectors.user_can(request.user, record.team, "contributor")
+    if request.method == "POST" and not can_import:
+        raise PermissionDenied("Importing needs the contributor role in this team.")
+    form = ConfirmForm(request.POST if request.method == "POST" else None, preview=preview)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -95,7 +98,6 @@ def import_detail(request, pk):
                                           "suggestions are added in a moment.")
                 return redirect("workshop", pk=record.system_id)
         status = 400
-    can_import = tm_selectors.user_can(request.user, record.team, "contributor")
     notes = preview["notes"]
     return render(request, "interop/preview.html", {
         "record": record, "preview": preview, "form": form, "can_import": can_import,
