@@ -125,7 +125,8 @@ class WorkerProcess:
             cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:

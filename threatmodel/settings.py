@@ -244,6 +244,8 @@ WEBHOOK_ALLOWED_HOSTS = env.list(
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# A report render silent for this long is presumed dead (its worker was killed) and is taken over.
+REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=150)
 
 # --- Security headers ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

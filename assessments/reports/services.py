@@ -12,6 +12,7 @@ import uuid
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -31,7 +32,8 @@ from .render import render_html, render_pdf
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_TIMEOUT = timedelta(seconds=150)
+# A render whose heartbeat is older than this is taken to be dead and may be taken over.
+HEARTBEAT_TIMEOUT = timedelta(seconds=settings.REPORT_HEARTBEAT_SECONDS)
 MAX_ATTEMPTS = 3
 
 
