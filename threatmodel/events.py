@@ -19,9 +19,26 @@ def on_system_changed(fn: Callable[[int], None]) -> Callable[[int], None]:
 
 
 def system_changed(system_id: int) -> None:
-    """Queue every registered hook for after the current transaction commits."""
+    """Queue every registered hook for after the current transaction commits, once per system.
+
+    A transaction that changes a system many times (an import writes hundreds of components and flows)
+    queues each hook once: a hook still pending for this system in this transaction is not queued again.
+    One dropped by a savepoint rollback is no longer pending, so the next change queues it anew.
+    """
+    connection = transaction.get_connection()
+    queued = connection.__dict__.setdefault("_system_changed_queued", {})
+    pending = {id(func) for _sids, func, _robust in connection.run_on_commit}
     for fn in list(_system_changed):
-        transaction.on_commit(lambda fn=fn: fn(system_id))
+        key = (fn, system_id)
+        if key in queued and id(queued[key]) in pending:
+            continue
+
+        def run(fn=fn, key=key):
+            queued.pop(key, None)
+            fn(system_id)
+
+        queued[key] = run
+        transaction.on_commit(run)
 
 
 def on_system_deleting(fn: Callable[[object], Iterable[tuple[str, object]]]):

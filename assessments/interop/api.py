@@ -4,7 +4,9 @@
   ``mode``): a preview (201, nothing written to the register) with its id; with ``?confirm=1`` the import
   is applied at once (201, the result). A bad file is a 400 problem whose ``errors`` name the JSON path
   of the first problem.
-- ``POST /api/v1/imports/{id}/confirm/`` (JSON ``{"kinds": {...}, "mode": "update" | "new"}``): apply a preview.
+- ``POST /api/v1/imports/{id}/confirm/`` (JSON ``{"kinds": {...}, "mode": "update" | "new"}``): apply a preview,
+  in the background: 202 while ``applying`` (poll the import), 200 once applied; a problem found while
+  applying puts the import back to ``preview`` with ``error`` (a 400 when it is known at once).
 - ``DELETE /api/v1/imports/{id}/``: discard a preview. ``GET`` list / retrieve: the preview or the result.
 - ``GET /api/v1/systems/{id}/export/``: the system export (schema at /interop/schema/system-export-v1.json);
   ``?format=otm``: the Open Threat Model document.
@@ -12,7 +14,7 @@
 
 import json
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import parsers, renderers, serializers, status
@@ -56,7 +58,7 @@ class ImportRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportRecord
         fields = ["id", "team", "status", "format", "filename", "size", "sha256", "title", "system", "update_of",
-                  "summary", "created_by", "created_at", "applied_at", "url"]
+                  "summary", "error", "created_by", "created_at", "applied_at", "url"]
         read_only_fields = fields
 
     def get_url(self, obj) -> str:
@@ -141,20 +143,39 @@ class ImportViewSet(ListMixin, TeamScopedViewSet):
                 raise serializers.ValidationError({"kinds": ["Must be a JSON object."]}) from None
         upload = data["file"]
         try:
-            with transaction.atomic():  # with confirm: the preview and the import stand or fall together
-                record = services.import_preview(actor=request.user, team=team, data=upload.read(),
-                                                 filename=upload.name, forced_format=data.get("format"))
-                if confirm:
+            record = services.import_preview(actor=request.user, team=team, data=upload.read(),
+                                             filename=upload.name, forced_format=data.get("format"))
+            if confirm:
+                try:
                     record = services.import_confirm(actor=request.user, record=record, kinds=kinds,
                                                      mode=data["mode"])
-                body = _body(record)
+                except (ImportProblem, ValidationError):
+                    services.import_discard(actor=request.user, record=record)
+                    raise
+                if record.status == ImportStatus.PREVIEW and record.error:  # failed while applying (eager mode)
+                    services.import_discard(actor=request.user, record=record)
+                return self._applied(record, created=True)
+            body = _body(record)
         except ImportProblem as exc:
             return file_problem(exc)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
+    def _applied(self, record: ImportRecord, *, created: bool = False) -> Response:
+        """The response to a confirmation: done (eager mode), queued (202), or the problem that stopped it."""
+        if record.status == ImportStatus.PREVIEW and record.error:
+            return file_problem(ImportProblem(record.error.get("path", "$"), record.error.get("message", "")))
+        body = _body(record)
+        if record.status == ImportStatus.APPLYING:
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                        headers={"Location": body["url"]} if created else None)
+
     @extend_schema(summary="Import a previewed file", tags=["imports"], request=ImportConfirmSerializer,
-                   responses={200: ImportRecordSerializer, 409: OpenApiResponse(description="Already applied or "
-                                                                                            "discarded")})
+                   responses={200: ImportRecordSerializer,
+                              202: OpenApiResponse(ImportRecordSerializer, description="Queued: poll `url` until "
+                                                   "`status` is applied (or back to preview with `error`)"),
+                              400: OpenApiResponse(description="The import stopped: `errors` names the JSON path"),
+                              409: OpenApiResponse(description="Already applied, applying or discarded")})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         record = selectors.import_get(request.user, pk, self.token)
@@ -166,7 +187,7 @@ class ImportViewSet(ListMixin, TeamScopedViewSet):
                                              mode=serializer.validated_data["mode"])
         except ImportProblem as exc:
             return file_problem(exc)
-        return Response(_body(record))
+        return self._applied(record)
 
     def destroy(self, request, pk=None):
         record = selectors.import_get(request.user, pk, self.token)

@@ -257,19 +257,19 @@ class _Applier:
                 mitigation, spec, MITIGATION_TRANSITIONS, services.mitigation_transition, "mitigation",
                 reason_required={MitigationStatus.REJECTED})
         for spec in self.plan.risks:
-            risk = Risk.objects.get(pk=self.risks[spec.source_id].pk)
+            risk = self.risks[spec.source_id]
             self.risks[spec.source_id] = self._move(risk, spec, RISK_TRANSITIONS, services.risk_transition, "risk",
                                                     reason_required=RISK_REASON_REQUIRED)
 
     def _move(self, obj, spec, graph, transition, what: str, reason_required):
-        obj = type(obj).objects.get(pk=obj.pk)
+        """Walk ``obj`` to the file's status. ``obj`` is the instance its service returned: linking does not
+        change a status, and each transition locks and re-reads the row itself."""
         path = status_path(graph, obj.status, spec.status)
         if path is None:
             if not self.exact:
                 self.result.notes.append(Note(spec.path, f"{what} '{spec.title[:60]}' cannot go from {obj.status} to "
                                                          f"{spec.status} here: left {obj.status}", "changed"))
             return obj  # a restore sets it exactly afterwards
-        before = obj.version
         for i, status in enumerate(path):
             last = i == len(path) - 1
             reason = spec.status_reason if last else ""
@@ -280,7 +280,7 @@ class _Applier:
             except ValidationError as exc:
                 raise problem_from(exc, spec.path, f"{what} '{spec.title[:60]}'") from None
         section = "risks" if what == "risk" else "mitigations"
-        if obj.version != before and spec.source_id not in self.result.created[section]:
+        if path and spec.source_id not in self.result.created[section]:
             self.result.updated[section].add(spec.source_id)
         return obj
 

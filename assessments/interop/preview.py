@@ -11,6 +11,19 @@ from .detect import FORMAT_LABELS
 from .plan import KINDS
 from .prepare import Prepared
 
+
+def answers_text(answers: dict) -> list[str]:
+    """Answers as short text for the page: yes/no for booleans, lists joined."""
+    def show(value) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return "unknown" if value is None else str(value)
+
+    return [f"{key}: {show(value)}" for key, value in answers.items()]
+
+
 SECTION_MODELS = {"components": Component, "flows": DataFlow, "risks": Risk, "mitigations": Mitigation}
 
 
@@ -47,12 +60,14 @@ def build(record: ImportRecord, prepared: Prepared, *, target: AISystem | None, 
         "id": c.source_id, "path": c.path, "name": c.name, "description": c.description[:500],
         "kind": prepared.kinds[c.source_id], "proposed_kind": c.kind, "kind_reason": c.kind_reason,
         "kind_confirmed": c.kind_confirmed, "answers": prepared.component_answers[c.source_id],
+        "answers_text": answers_text(prepared.component_answers[c.source_id]),
         "action": action("components", c.source_id),
         "current_kind": getattr(existing["components"].get(c.source_id), "kind", None),
     } for c in plan.components]
     flows = [{
         "id": f.source_id, "path": f.path, "source": f.source, "target": f.target, "source_name": names[f.source],
         "target_name": names[f.target], "label": f.label, "answers": prepared.flow_answers[f.source_id],
+        "answers_text": answers_text(prepared.flow_answers[f.source_id]),
         "reasons": f.reasons, "action": action("flows", f.source_id),
     } for f in plan.flows]
     risks = []

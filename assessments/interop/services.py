@@ -1,8 +1,11 @@
-"""Writes of the import: upload (preview), confirm (apply), discard. Keyword-only, validated, transactional.
+"""Writes of the import: upload (preview), confirm (then apply, in the background), discard.
+
+Keyword-only, validated, transactional.
 
 An upload is read, checked and stored as a preview (``ImportRecord``): nothing of the register is
-written until the person confirms. Confirming applies the plan in one transaction through the
-register's services (each records its audit event) and records a ``system.imported`` event. If the
+written until the person confirms. Confirming queues the apply, which writes the plan in one
+transaction through the register's services (each records its audit event) and records a
+``system.imported`` event; a large model takes a worker minutes, never a web request. If the
 team imported the same file, or another version of the same model, before, the preview says so and
 confirming updates that system (``mode="update"``, the default) instead of creating a duplicate;
 ``mode="new"`` makes a separate copy on purpose.
@@ -15,18 +18,21 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from threatmodel.exceptions import Conflict
 from threatmodel.models import AISystem, Role
+from threatmodel.queue import enqueue
 from threatmodel.services.common import require_role
 
 from ..models import ImportRecord, ImportStatus
 from . import detect, preview
 from .apply import apply_prepared
+from .errors import ImportProblem
 from .prepare import clean_kinds, prepare
 
 PREVIEW_TTL = timedelta(days=1)
@@ -89,34 +95,81 @@ def import_preview(*, actor, team, data: bytes, filename: str = "", forced_forma
     return record
 
 
-def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mode: str = "update") -> ImportRecord:
-    """Apply a preview: create the system (or update the one an earlier import of this model made)."""
+def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mode: str = "update",
+                   background: bool = True) -> ImportRecord:
+    """Confirm a preview: check the choices now, then apply in the background (``background=False``: here).
+
+    The apply is one transaction in the worker (``import_apply``); until it commits the record is
+    ``applying``. In eager mode (the embedded default) it has already run when this returns.
+    """
     require_role(actor, record.team, Role.CONTRIBUTOR)
     if mode not in MODES:
         raise ValidationError({"mode": f"'{str(mode)[:20]}' is not one of {', '.join(MODES)}."})
     with transaction.atomic():
         record = ImportRecord.objects.select_for_update().select_related("team", "update_of__system").get(pk=record.pk)
         if record.status != ImportStatus.PREVIEW:
-            raise Conflict({"status": f"This import was already {record.get_status_display().lower()}."})
-        staged = stage(record, kinds=kinds, mode=mode)
-        target = staged.target
-        if target is not None:
-            target = AISystem.objects.select_for_update().select_related("team").get(pk=target.pk)
-        mapping = staged.earlier.mapping if target is not None else None
-        result = apply_prepared(actor=actor, team=record.team, prepared=staged.prepared, system=target,
-                                mapping=mapping, file_sha256=record.sha256)
-        merged = {section: {**((mapping or {}).get(section) or {}), **ids} for section, ids in result.mapping.items()}
-        record.status = ImportStatus.APPLIED
-        record.system = result.system
-        record.mapping = merged
-        if target is None:
-            record.update_of = None
-        record.summary = {"counts": staged.prepared.plan.counts(), "mode": "update" if target else "new",
-                          **result.summary()}
-        record.content = ""
-        record.applied_at = timezone.now()
-        record.save()
+            raise Conflict({"status": f"This import is already {record.get_status_display().lower()}."})
+        stage(record, kinds=kinds, mode=mode)  # a bad choice or a file the catalog no longer accepts fails here
+        record.status = ImportStatus.APPLYING
+        record.options = {"kinds": dict(kinds or {}), "mode": mode,
+                          "actor": actor.pk if getattr(actor, "pk", None) else None}
+        record.error = {}
+        record.save(update_fields=["status", "options", "error"])
+        if background:
+            from .tasks import apply_import
+
+            enqueue(apply_import, record.pk)
+    if not background:
+        import_apply(record_id=record.pk, raise_problems=True)
+    record.refresh_from_db()
     return record
+
+
+def import_apply(*, record_id: int, raise_problems: bool = False) -> str:
+    """Apply a confirmed import in one transaction. Safe to run twice: only an ``applying`` record is applied.
+
+    A problem (the file, or a service refusing a value) rolls everything back and returns the record to
+    ``preview`` with the problem in ``error``; ``raise_problems`` also raises it (the command line).
+    """
+    try:
+        with transaction.atomic():
+            record = (ImportRecord.objects.select_for_update().select_related("team", "update_of__system")
+                      .filter(pk=record_id).first())
+            if record is None or record.status != ImportStatus.APPLYING:
+                return "skipped"
+            options = record.options or {}
+            actor = get_user_model().objects.filter(pk=options["actor"]).first() if options.get("actor") else None
+            require_role(actor, record.team, Role.CONTRIBUTOR)
+            staged = stage(record, kinds=options.get("kinds"), mode=options.get("mode", "update"))
+            target = staged.target
+            if target is not None:
+                target = AISystem.objects.select_for_update().select_related("team").get(pk=target.pk)
+            mapping = staged.earlier.mapping if target is not None else None
+            result = apply_prepared(actor=actor, team=record.team, prepared=staged.prepared, system=target,
+                                    mapping=mapping, file_sha256=record.sha256)
+            merged = {section: {**((mapping or {}).get(section) or {}), **ids}
+                      for section, ids in result.mapping.items()}
+            record.status = ImportStatus.APPLIED
+            record.system = result.system
+            record.mapping = merged
+            if target is None:
+                record.update_of = None
+            record.summary = {"counts": staged.prepared.plan.counts(), "mode": "update" if target else "new",
+                              **result.summary()}
+            record.content = ""
+            record.applied_at = timezone.now()
+            record.save()
+        return "applied"
+    except (ImportProblem, ValidationError, PermissionDenied) as exc:
+        if isinstance(exc, ImportProblem):
+            error = exc.as_dict()
+        else:
+            error = {"path": "$", "message": "; ".join(getattr(exc, "messages", None) or [str(exc)])}
+        ImportRecord.objects.filter(pk=record_id, status=ImportStatus.APPLYING).update(
+            status=ImportStatus.PREVIEW, error=error)
+        if raise_problems:
+            raise
+        return "failed"
 
 
 def import_discard(*, actor, record: ImportRecord) -> ImportRecord:

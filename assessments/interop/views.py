@@ -70,7 +70,7 @@ def _import_home(request, limit):
 @require_http_methods(["GET", "POST"])
 def import_detail(request, pk):
     record = selectors.import_get(request.user, pk)
-    if record.status != ImportStatus.PREVIEW:
+    if record.status != ImportStatus.PREVIEW:  # applying (the page refreshes itself), applied or discarded
         return render(request, "interop/result.html", {"record": record, "summary": record.summary or {}})
     try:
         staged = services.stage(record)
@@ -93,11 +93,17 @@ def import_detail(request, pk):
             except ValidationError as exc:
                 form.add_error(None, "; ".join(exc.messages))
             else:
-                verb = "updated" if record.summary.get("mode") == "update" else "imported"
-                messages.success(request, f"'{record.system.name}' was {verb}. The catalog's AI threat "
-                                          "suggestions are added in a moment.")
-                return redirect("workshop", pk=record.system_id)
+                if record.status == ImportStatus.APPLIED:
+                    verb = "updated" if record.summary.get("mode") == "update" else "imported"
+                    messages.success(request, f"'{record.system.name}' was {verb}. The catalog's AI threat "
+                                              "suggestions are added in a moment.")
+                    return redirect("workshop", pk=record.system_id)
+                if record.status == ImportStatus.APPLYING:
+                    return redirect("import_detail", pk=record.pk)
         status = 400
+    if record.error:  # the last apply failed: nothing was written, the preview stands
+        form.add_error(None, problem_text(ImportProblem(record.error.get("path", "$"),
+                                                        record.error.get("message", ""))))
     notes = preview["notes"]
     return render(request, "interop/preview.html", {
         "record": record, "preview": preview, "form": form, "can_import": can_import,

@@ -6,6 +6,7 @@ from threatmodel.models import AISystem, Team
 
 class ImportStatus(models.TextChoices):
     PREVIEW = "preview", "Preview"
+    APPLYING = "applying", "Importing"
     APPLIED = "applied", "Imported"
     DISCARDED = "discarded", "Discarded"
 
@@ -14,7 +15,9 @@ class ImportRecord(models.Model):
     """One upload of a model from another tool (or a system export): previewed, then applied or discarded.
 
     Written only by ``assessments.interop.services``. ``content`` holds the uploaded text while the
-    preview waits for confirmation (at most IMPORT_MAX_BYTES) and is cleared once applied or discarded;
+    preview waits (at most IMPORT_MAX_BYTES) and is cleared once applied or discarded. Confirming queues
+    the apply (``assessments.interop.tasks.apply_import``): the record is ``applying`` until the worker's
+    transaction commits everything, or back to ``preview`` with ``error`` if the apply failed.
     ``mapping`` then maps the file's ids to ours ({"components": {source_id: pk}, "flows": ..., "risks":
     ..., "mitigations": ...}) so that importing the same model again (same ``sha256``, or same
     ``source_key``: the model's identity in its tool) updates that system instead of duplicating it.
@@ -35,6 +38,10 @@ class ImportRecord(models.Model):
     update_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     mapping = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+    # While applying: the person's choices ({"kinds": {...}, "mode": ..., "actor": user id}); after a failed
+    # apply (the preview is kept): the problem ({"path": ..., "message": ...}).
+    options = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 

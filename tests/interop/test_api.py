@@ -60,8 +60,10 @@ def test_upload_previews_then_confirm_imports(catalog, api, write_token, team, d
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(f"/api/v1/imports/{body['id']}/confirm/", {"kinds": {"c-uni": "model"}},
                                 format="json")
-    assert confirmed.status_code == 200, confirmed.json()
-    result = confirmed.json()
+        # The apply is queued after commit: until then the import is "applying" (202, poll it).
+        assert confirmed.status_code == 202, confirmed.json()
+        assert confirmed.json()["status"] == "applying" and AISystem.objects.count() == systems
+    result = client.get(f"/api/v1/imports/{body['id']}/").json()
     assert result["status"] == "applied" and result["summary"]["created"]["components"] == 6
     system = AISystem.objects.get(pk=result["system"])
     assert system.components.get(name__startswith="Übersetzungs").kind == "model"
@@ -78,17 +80,37 @@ def test_confirm_at_once_and_second_upload_is_an_update(catalog, api, write_toke
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post("/api/v1/imports/?confirm=1", {"file": upload("rag-assistant.otm.json")},
                             format="multipart")
-    assert first.status_code == 201 and first.json()["status"] == "applied"
-    system_id = first.json()["system"]
+    assert first.status_code == 202 and first["Location"] == first.json()["url"]
+    first = client.get(first["Location"]).json()
+    assert first["status"] == "applied"
+    system_id = first["system"]
     second = client.post("/api/v1/imports/", {"file": upload("rag-assistant.otm.json")}, format="multipart").json()
     assert second["preview"]["update"]["system"]["id"] == system_id and second["preview"]["update"]["same_file"]
     assert second["preview"]["counts"]["create"] == {}
     with django_capture_on_commit_callbacks(execute=True):
-        done = client.post(f"/api/v1/imports/{second['id']}/confirm/", {"mode": "update"}, format="json").json()
+        client.post(f"/api/v1/imports/{second['id']}/confirm/", {"mode": "update"}, format="json")
+    done = client.get(f"/api/v1/imports/{second['id']}/").json()
     assert done["system"] == system_id and AISystem.objects.filter(team=team).count() == 1
-    copy = client.post("/api/v1/imports/", {"file": upload("rag-assistant.otm.json"), "confirm": "true",
-                                            "mode": "new"}, format="multipart").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = client.post("/api/v1/imports/", {"file": upload("rag-assistant.otm.json"), "confirm": "true",
+                                                "mode": "new"}, format="multipart").json()
+    copy = client.get(copy["url"]).json()
     assert copy["system"] != system_id and AISystem.objects.filter(team=team).count() == 2
+
+
+def test_a_failure_while_applying_returns_the_preview_with_the_problem(catalog, api, write_token, team,
+                                                                         django_capture_on_commit_callbacks):
+    doc = ('{"format": "ai-threat-register/system-export", "version": 1, "system": {"name": "Broken"}, '
+           '"components": [], "flows": [], "mitigations": [], "privacy_assessment": null, "reviews": [], '
+           '"reports": [], "risks": [{"id": 1, "title": "R", "status": "open", "likelihood": 3, "impact": 3}], '
+           '"external_refs": [{"risk": 1, "tracker": "jira", "external_id": "1", "url": "not a url"}]}')
+    client = api(write_token)
+    record = client.post("/api/v1/imports/", {"file": upload("broken.json", doc.encode())}, format="multipart").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/api/v1/imports/{record['id']}/confirm/", {}, format="json").status_code == 202
+    after = client.get(f"/api/v1/imports/{record['id']}/").json()
+    assert after["status"] == "preview" and after["error"]["path"] == "$.external_refs[0]"
+    assert "url" in after["error"]["message"] and AISystem.objects.filter(team=team).count() == 0
 
 
 @pytest.mark.parametrize(("data", "path", "fragment"), [

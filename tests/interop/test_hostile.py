@@ -118,7 +118,7 @@ def test_unstorable_text_is_replaced(catalog, team, contributor):
     assert plan.system.name == "Nul and \ufffd surrogate" and plan.components[0].name == "A"
     assert plan.components[0].source_id == "a\ufffd"
     record = services.import_preview(actor=contributor, team=team, data=json.dumps(doc).encode())
-    record = services.import_confirm(actor=contributor, record=record)
+    record = services.import_confirm(actor=contributor, record=record, background=False)
     assert record.system.name == "Nul and \ufffd surrogate"
 
 
@@ -143,7 +143,7 @@ def test_a_problem_while_applying_rolls_everything_back(catalog, team, contribut
     record = services.import_preview(actor=contributor, team=team, data=json.dumps(doc).encode())
     systems = AISystem.objects.count()
     with pytest.raises(ImportProblem) as info:
-        services.import_confirm(actor=contributor, record=record)
+        services.import_confirm(actor=contributor, record=record, background=False)
     assert info.value.path == "$.external_refs[0]" and "url" in info.value.message
     assert AISystem.objects.count() == systems
     record.refresh_from_db()

@@ -68,7 +68,7 @@ def test_export_import_export_is_identical_but_for_ids(catalog, team, other_team
     assert preview["format"] == "system-export" and preview["update"] is None
     assert [n for n in preview["notes"] if n["level"] != "info"] == []
     with django_capture_on_commit_callbacks(execute=True):
-        record = services.import_confirm(actor=owner, record=record)
+        record = services.import_confirm(actor=owner, record=record, background=False)
     restored = record.system
     assert restored.team == other_team and restored.pk != system.pk
     second = export_system(restored)
@@ -86,7 +86,7 @@ def test_restore_into_the_same_team_is_a_copy_and_a_second_import_an_update(cata
     data = json.dumps(export_system(system)).encode()
     record = services.import_preview(actor=owner, team=team, data=data, filename="copy.json")
     with django_capture_on_commit_callbacks(execute=True):
-        record = services.import_confirm(actor=owner, record=record)
+        record = services.import_confirm(actor=owner, record=record, background=False)
     copy_system = record.system
     assert copy_system.slug == f"{system.slug}-2"
     # Tickets are unique per team: the copy cannot take them, and says so.
@@ -98,7 +98,7 @@ def test_restore_into_the_same_team_is_a_copy_and_a_second_import_an_update(cata
     assert staged["counts"]["create"] == {}
     count = AISystem.objects.filter(team=team).count()
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.import_confirm(actor=owner, record=again)
+        again = services.import_confirm(actor=owner, record=again, background=False)
     assert again.system == copy_system and AISystem.objects.filter(team=team).count() == count
     assert normalise(export_system(copy_system))["risks"] == normalise(export_system(system))["risks"]
 
@@ -124,7 +124,7 @@ def test_otm_export_imports_back_with_the_same_model(catalog, team, other_team, 
     preview = services.stage(record).as_dict()
     assert all(c["kind_confirmed"] for c in preview["components"])
     with django_capture_on_commit_callbacks(execute=True):
-        record = services.import_confirm(actor=owner, record=record)
+        record = services.import_confirm(actor=owner, record=record, background=False)
     copy_system = record.system
 
     def model(s):

@@ -63,7 +63,7 @@ class Command(BaseCommand):
                     self.stdout.write("dry run: nothing was written")
                     return
                 record = services.import_confirm(actor=actor, record=record, kinds=kinds,
-                                                 mode="new" if new else "update")
+                                                 mode="new" if new else "update", background=False)
         except ImportProblem as problem:
             raise CommandError(f"{file}: {problem.path}: {problem.message}") from None
         except (ValidationError, PermissionDenied) as exc:
