@@ -11,20 +11,24 @@ def queue_resuggest(system_id: int) -> None:
     Never lets a failure reach the request that changed the model: the write is committed and the
     next change (or `manage.py resuggest`) brings the register in step.
     """
+    from threatmodel.queue import send
+
     from .tasks import resuggest_system
 
     try:
-        resuggest_system.delay(system_id)
-    except Exception:  # a broker outage, or (eager mode) an engine error
+        send(resuggest_system, system_id)  # a broker outage keeps it as a pending task, flushed later
+    except Exception:  # (eager mode) an engine error
         log.exception("re-suggest of system %s failed", system_id)
 
 
 def queue_resuggest_all(release_id: int) -> None:
     """catalog.events hook (runs on commit after a release that changed the threats)."""
+    from threatmodel.queue import send
+
     from .tasks import resuggest_all_systems
 
     try:
-        resuggest_all_systems.delay(release_id)
+        send(resuggest_all_systems, release_id)
     except Exception:
         log.exception("re-suggest after catalog release %s failed", release_id)
 

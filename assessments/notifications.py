@@ -35,12 +35,11 @@ def notify_assigned(obj, owner, actor) -> None:
     object_type = "risk" if isinstance(obj, Risk) else "mitigation"
     pk, user_id = obj.pk, owner.pk
 
-    def queue():
-        from .tasks import send_assignment_notice
+    from threatmodel.queue import enqueue
 
-        send_assignment_notice.delay(object_type, pk, user_id)
+    from .tasks import send_assignment_notice
 
-    transaction.on_commit(queue)
+    enqueue(send_assignment_notice, object_type, pk, user_id)  # a broker outage keeps it as a pending task
 
 
 def absolute(path: str) -> str:
