@@ -50,8 +50,8 @@ def build_register(seed: int = 7):
     rng = random.Random(seed)
     users = get_user_model()
     team = Team.objects.create(name="Bench reports", slug=f"bench-reports-{rng.randrange(10**9)}")
-    owner = users.objects.create(username=f"{team.slug}-owner", first_name="Olivia", last_name="Owner")
-    approver = users.objects.create(username=f"{team.slug}-approver")
+    owner = users.objects.create(username="olivia", first_name="Olivia", last_name="Owner")  # a fresh database
+    approver = users.objects.create(username="arjun", first_name="Arjun", last_name="Approver")
     for user in (owner, approver):
         Membership.objects.create(team=team, user=user, role="owner")
     system = build_support_assistant(actor=owner, team=team)
