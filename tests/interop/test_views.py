@@ -164,3 +164,18 @@ def test_the_schema_is_published(client):
 def test_the_nav_links_to_import(login, contributor):
     page = login(contributor).get("/import/").content.decode()
     assert 'href="/import/" aria-current="page"' in page
+
+
+def test_a_failed_apply_shows_the_problem_on_the_preview(catalog, login, team, contributor,
+                                                          django_capture_on_commit_callbacks):
+    doc = (b'{"format": "ai-threat-register/system-export", "version": 1, "system": {"name": "Broken"}, '
+           b'"components": [], "flows": [], "mitigations": [], "privacy_assessment": null, "reviews": [], '
+           b'"reports": [], "risks": [{"id": 1, "title": "R", "status": "open", "likelihood": 3, "impact": 3}], '
+           b'"external_refs": [{"risk": 1, "tracker": "jira", "external_id": "1", "url": "not a url"}]}')
+    client = login(contributor)
+    url = client.post("/import/", {"team": team.pk, "file": upload("broken.json", doc)})["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {})
+    page = client.get(url).content.decode()
+    assert "The file cannot be imported" in page and "$.external_refs[0]" in page
+    assert AISystem.objects.filter(team=team).count() == 0
