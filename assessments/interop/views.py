@@ -101,12 +101,12 @@ def import_detail(request, pk):
                 if record.status == ImportStatus.APPLYING:
                     return redirect("import_detail", pk=record.pk)
         status = 400
-    if record.error:  # the last apply failed: nothing was written, the preview stands
-        form.add_error(None, problem_text(ImportProblem(record.error.get("path", "$"),
-                                                        record.error.get("message", ""))))
+    # The last apply failed (in the background): nothing was written, the preview stands.
+    apply_error = problem_text(ImportProblem(record.error.get("path", "$"), record.error.get("message", ""))) \
+        if record.error else ""
     notes = preview["notes"]
     return render(request, "interop/preview.html", {
-        "record": record, "preview": preview, "form": form, "can_import": can_import,
+        "record": record, "preview": preview, "form": form, "can_import": can_import, "apply_error": apply_error,
         "notes_skipped": [n for n in notes if n["level"] == "skipped"],
         "notes_changed": [n for n in notes if n["level"] == "changed"],
         "notes_info": [n for n in notes if n["level"] == "info"],
