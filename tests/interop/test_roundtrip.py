@@ -140,3 +140,48 @@ def test_otm_export_imports_back_with_the_same_model(catalog, team, other_team, 
         assert (twin.likelihood, twin.impact) == (risk.likelihood, risk.impact)
         expected = {"open": "open", "mitigating": "mitigating", "closed": "closed", "dismissed": "dismissed"}
         assert twin.status == expected[risk.status]
+
+
+# The required parts of the OTM 0.2.0 schema (iriusrisk/OpenThreatModel otm_schema.json), written out here.
+_TEXT = {"type": "string"}
+_RISK = {"type": "object", "required": ["likelihood", "impact"],
+         "properties": {"likelihood": {"type": ["number", "null"]}, "impact": {"type": "number"}}}
+_PARENT = {"type": "object", "oneOf": [{"required": ["trustZone"]}, {"required": ["component"]}]}
+_INSTANCE = {"type": "object", "required": ["threat", "state"]}
+OTM_REQUIRED = {
+    "type": "object", "required": ["otmVersion", "project"],
+    "properties": {
+        "otmVersion": _TEXT,
+        "project": {"type": "object", "required": ["name", "id"], "properties": {"name": _TEXT, "id": _TEXT}},
+        "trustZones": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", "risk"],
+            "properties": {"risk": {"type": "object", "required": ["trustRating"],
+                                    "properties": {"trustRating": {"type": "number"}}}}}},
+        "components": {"type": ["array", "null"], "items": {
+            "type": "object", "required": ["id", "name", "type", "parent"],
+            "properties": {"parent": _PARENT, "threats": {"type": ["array", "null"], "items": _INSTANCE}}}},
+        "dataflows": {"type": "array", "items": {
+            "type": "object", "required": ["id", "name", "source", "destination"],
+            "properties": {"bidirectional": {"type": ["boolean", "null"]}}}},
+        "threats": {"type": ["array", "null"], "items": {
+            "type": "object", "required": ["id", "name", "risk"], "properties": {"risk": _RISK}}},
+        "mitigations": {"type": ["array", "null"], "items": {
+            "type": "object", "required": ["id", "name", "riskReduction"],
+            "properties": {"riskReduction": {"type": "number"}}}},
+    },
+}
+
+
+def test_the_otm_export_has_what_the_otm_schema_requires(catalog, team, people):
+    owner, contributor = people
+    system, _facts = rich_system(team, owner=owner, contributor=contributor)
+    otm = export_otm(system)
+    jsonschema.validate(otm, OTM_REQUIRED)
+    ids = {c["id"] for c in otm["components"]}
+    assert all(f["source"] in ids and f["destination"] in ids for f in otm["dataflows"])
+    threats = {t["id"] for t in otm["threats"]}
+    mitigations = {m["id"] for m in otm["mitigations"]}
+    for component in otm["components"]:
+        for instance in component["threats"]:
+            assert instance["threat"] in threats
+            assert all(m["mitigation"] in mitigations for m in instance["mitigations"])
