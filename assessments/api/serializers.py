@@ -9,6 +9,8 @@ no per-field serializer machinery (see tests/bench/bench_api.py).
 
 from rest_framework import serializers
 
+from threatmodel.api.base import MAX_ID
+
 from .. import scoring
 from ..models import MitigationStatus, RiskStatus, Treatment
 
@@ -35,6 +37,14 @@ class ExternalRefSerializer(serializers.Serializer):
     remote_updated_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+def _date(value):
+    return value.isoformat() if value is not None else None
+
+
+def _ref(values: dict) -> dict:
+    return {**values, "remote_updated_at": _iso(values["remote_updated_at"])}
+
+
 def ref_data(ref) -> dict:
     return {"tracker": ref.tracker, "external_id": ref.external_id, "key": ref.key, "url": ref.url,
             "remote_status": ref.remote_status, "remote_updated_at": _iso(ref.remote_updated_at)}
@@ -55,7 +65,8 @@ class ExternalRefListSerializer(ExternalRefSerializer):
 
 class _RegisterSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    system = serializers.IntegerField(min_value=1, help_text="The AI system (given on create, fixed afterwards)")
+    system = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                      help_text="The AI system (given on create, fixed afterwards)")
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     status_reason = serializers.CharField(required=False, allow_blank=True, max_length=5000,
@@ -73,7 +84,7 @@ class _RegisterSerializer(serializers.Serializer):
 
 
 class RiskSerializer(_RegisterSerializer):
-    component = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    component = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     template = serializers.CharField(read_only=True, allow_null=True,
                                      help_text="The catalog threat's ref, or null for a custom risk")
     status = serializers.ChoiceField(choices=RiskStatus.choices, required=False,
@@ -98,35 +109,27 @@ class RiskSerializer(_RegisterSerializer):
               "why", "likelihood", "impact", "residual_likelihood", "residual_impact", "score", "band", "treatment",
               "owner", "due", "mappings", "mitigations", "external_refs", "version", "created_at", "updated_at")
 
-    def _matrix(self, risk):
-        cache = self.context.setdefault("_matrices", {}) if isinstance(self.context, dict) else {}
-        team_id = risk.system.team_id
-        if team_id not in cache:
-            cache[team_id] = scoring.matrix_for(risk.system.team)
-        return cache[team_id]
-
-    def to_representation(self, risk):
-        reason = risk.status_reason or (risk.stale_reason if risk.stale else "")
-        items = risk.template.mappings.all() if risk.template_id else risk.custom_mappings.all()
+    def to_representation(self, risk: dict):
+        """From a row of `relations.risk_rows` completed by `relations.attach_to_risks`."""
+        reason = risk["status_reason"] or (risk["stale_reason"] if risk["stale"] else "")
         return {
-            "id": risk.pk, "system": risk.system_id, "component": risk.component_id,
-            "template": risk.template.ref if risk.template_id else None, "title": risk.title,
-            "description": risk.description, "status": risk.status, "status_reason": reason, "stale": risk.stale,
-            "why": list(risk.why or []), "likelihood": risk.likelihood, "impact": risk.impact,
-            "residual_likelihood": risk.residual_likelihood, "residual_impact": risk.residual_impact,
-            "score": scoring.score(risk.likelihood, risk.impact),
-            "band": scoring.band(risk.likelihood, risk.impact, self._matrix(risk)),
-            "treatment": risk.treatment, "owner": risk.owner.get_username() if risk.owner_id else None,
-            "due": risk.due.isoformat() if risk.due else None,
-            "mappings": [{"framework": i.framework.key, "ref": i.ref} for i in items],
-            "mitigations": [m.pk for m in risk.mitigations.all()],
-            "external_refs": [ref_data(r) for r in risk.external_refs.all()],
-            "version": risk.version, "created_at": _iso(risk.created_at), "updated_at": _iso(risk.updated_at),
+            "id": risk["id"], "system": risk["system_id"], "component": risk["component_id"],
+            "template": risk["api_template"], "title": risk["title"], "description": risk["description"],
+            "status": risk["status"], "status_reason": reason, "stale": risk["stale"], "why": risk["why"] or [],
+            "likelihood": risk["likelihood"], "impact": risk["impact"],
+            "residual_likelihood": risk["residual_likelihood"], "residual_impact": risk["residual_impact"],
+            "score": scoring.score(risk["likelihood"], risk["impact"]),
+            "band": scoring.band(risk["likelihood"], risk["impact"], risk["api_matrix"]),
+            "treatment": risk["treatment"], "owner": risk["api_owner"], "due": _date(risk["due"]),
+            "mappings": risk["api_mappings"], "mitigations": risk["api_mitigations"],
+            "external_refs": [_ref(r) for r in risk["api_refs"]],
+            "version": risk["version"], "created_at": _iso(risk["created_at"]), "updated_at": _iso(risk["updated_at"]),
         }
 
 
 class MitigationSerializer(_RegisterSerializer):
-    risks = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+    risks = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+                                  max_length=1000,
                                   help_text="Ids of risks of the same system; a write replaces the links")
     control = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=20,
                                     help_text="The catalog control's ref (given on create), or null for a custom one")
@@ -139,20 +142,20 @@ class MitigationSerializer(_RegisterSerializer):
     FIELDS = ("id", "system", "risks", "control", "title", "description", "status", "status_reason", "owner", "due",
               "evidence", "external_refs", "version", "created_at", "updated_at")
 
-    def to_representation(self, m):
+    def to_representation(self, m: dict):
+        """From a row of `relations.mitigation_rows` completed by `relations.attach_to_mitigations`."""
         return {
-            "id": m.pk, "system": m.system_id, "risks": [r.pk for r in m.risks.all()],
-            "control": m.control.ref if m.control_id else None, "title": m.title, "description": m.description,
-            "status": m.status, "status_reason": m.status_reason,
-            "owner": m.owner.get_username() if m.owner_id else None, "due": m.due.isoformat() if m.due else None,
-            "evidence": m.evidence, "external_refs": [ref_data(r) for r in m.external_refs.all()],
-            "version": m.version, "created_at": _iso(m.created_at), "updated_at": _iso(m.updated_at),
+            "id": m["id"], "system": m["system_id"], "risks": m["api_risks"], "control": m["api_control"],
+            "title": m["title"], "description": m["description"], "status": m["status"],
+            "status_reason": m["status_reason"], "owner": m["api_owner"], "due": _date(m["due"]),
+            "evidence": m["evidence"], "external_refs": [_ref(r) for r in m["api_refs"]],
+            "version": m["version"], "created_at": _iso(m["created_at"]), "updated_at": _iso(m["updated_at"]),
         }
 
 
 class RiskQuerySerializer(serializers.Serializer):
-    system = serializers.IntegerField(required=False, min_value=1)
-    component = serializers.IntegerField(required=False, min_value=1)
+    system = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    component = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.CharField(required=False, help_text="One status or several, comma-separated")
     owner = serializers.CharField(required=False, max_length=150, help_text="Username, or 'none'")
     external = serializers.CharField(required=False, max_length=250,
@@ -161,8 +164,8 @@ class RiskQuerySerializer(serializers.Serializer):
 
 
 class MitigationQuerySerializer(serializers.Serializer):
-    system = serializers.IntegerField(required=False, min_value=1)
-    risk = serializers.IntegerField(required=False, min_value=1)
+    system = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    risk = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.CharField(required=False)
     owner = serializers.CharField(required=False, max_length=150)
     external = serializers.CharField(required=False, max_length=250)

@@ -15,13 +15,13 @@ from rest_framework import status as http
 from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
-from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet
+from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet, etag_for
 from threatmodel.models import Role
 from threatmodel.services.common import check_version, require_role
 
 from .. import selectors, services
 from ..models import ExternalRef, Mitigation, MitigationStatus, Risk, RiskStatus
-from . import examples
+from . import examples, relations
 from .serializers import (
     ExternalRefListSerializer,
     ExternalRefQuerySerializer,
@@ -61,6 +61,7 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     """What risks and mitigations share: scoping, locking, If-Match, the order of service calls."""
 
     require_if_match = True
+    keys_first = True  # SyncCursorPagination: page keys from the (system, updated_at, id) index, then rows
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     model = None
     kind = ""
@@ -68,19 +69,29 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
 
     # --- reads -------------------------------------------------------------------
     def scoped(self):
+        """The requester's rows (keys and filters only: the page's rows get `page_rows`)."""
+        raise NotImplementedError
+
+    def page_rows(self, qs):
+        raise NotImplementedError
+
+    def attach(self, objs):
         raise NotImplementedError
 
     def get_queryset(self):
         return self.scoped()
 
     def get_object(self):
+        """The model instance a write starts from (the representation reads rows: `page_rows`)."""
         pk = self.kwargs.get("pk")
-        obj = self.scoped().filter(pk=pk).first() if str(pk).isdigit() else None
+        obj = self.scoped().select_related("system__team").filter(pk=pk).first() if str(pk).isdigit() else None
         if obj is None:
             raise Http404(f"No such {self.kind}.")
         return obj
 
     def query(self) -> dict:
+        if not any(name in self.request.query_params for name in self.query_serializer_class().fields):
+            return {}  # no filter given (a plain delta-sync page): nothing to validate
         params = self.query_serializer_class(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         return {k: v for k, v in params.validated_data.items() if v not in (None, "")}
@@ -93,9 +104,22 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
     def filter_owner(self, qs, owner: str):
         return qs.filter(owner__isnull=True) if owner == "none" else qs.filter(owner__username=owner)
 
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(self.attach(page), many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        pk = self.kwargs.get("pk")
+        row = self.page_rows(self.scoped().filter(pk=pk)).first() if str(pk).isdigit() else None
+        if row is None:
+            raise Http404(f"No such {self.kind}.")
+        header = request.headers.get("If-None-Match")
+        if header and header.strip() == etag_for(row["version"]):
+            return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(row["version"])})
+        return Response(self.get_serializer(self.attach([row])[0]).data)
+
     def represent(self, pk) -> dict:
-        obj = self.scoped().get(pk=pk)
-        return self.get_serializer(obj).data
+        return self.get_serializer(self.attach([self.page_rows(self.scoped()).get(pk=pk)])[0]).data
 
     # --- writes ------------------------------------------------------------------
     def system_for_write(self, system_id: int):
@@ -186,7 +210,13 @@ class RiskViewSet(_RegisterViewSet):
     queryset = Risk.objects.none()  # for the schema generator
 
     def scoped(self):
-        return selectors.with_register_relations(selectors.risks_for(self.request.user, self.token))
+        return selectors.risks_for(self.request.user, self.token).select_related(None)
+
+    def page_rows(self, qs):
+        return relations.risk_rows(qs)
+
+    def attach(self, risks):
+        return relations.attach_to_risks(list(risks), team=self.token.team if self.token else None)
 
     def filter_queryset(self, qs):
         q = self.query()
@@ -263,7 +293,13 @@ class MitigationViewSet(_RegisterViewSet):
     queryset = Mitigation.objects.none()
 
     def scoped(self):
-        return selectors.with_mitigation_relations(selectors.mitigations_for(self.request.user, self.token))
+        return selectors.mitigations_for(self.request.user, self.token).select_related(None)
+
+    def page_rows(self, qs):
+        return relations.mitigation_rows(qs)
+
+    def attach(self, mitigations):
+        return relations.attach_to_mitigations(list(mitigations))
 
     def filter_queryset(self, qs):
         q = self.query()

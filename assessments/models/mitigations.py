@@ -63,6 +63,8 @@ class Mitigation(Versioned):
         indexes = [
             models.Index(fields=["system", "status"]),
             models.Index(fields=["updated_at", "id"]),
+            # Delta sync of one team's register walks (updated_at, id) within its systems: keys from the index.
+            models.Index(fields=["system", "updated_at", "id"], name="mitigation_sync_keys"),
             models.Index(fields=["owner", "due"]),
         ]
 

@@ -82,6 +82,8 @@ class Risk(Versioned):
         indexes = [
             models.Index(fields=["system", "status"]),
             models.Index(fields=["updated_at", "id"]),
+            # Delta sync of one team's register walks (updated_at, id) within its systems: keys from the index.
+            models.Index(fields=["system", "updated_at", "id"], name="risk_sync_keys"),
             models.Index(fields=["owner", "due"]),
         ]
         constraints = [

@@ -5,8 +5,9 @@ Endpoints stay a few declarative lines and call services for every write."""
 import re
 
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from ..models import ApiToken
@@ -43,6 +44,8 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
     # --- idempotency -------------------------------------------------------------
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        _check_ids(kwargs)
+        _reject_nul(request)
         self._idempotency = idempotency.begin(request)
 
     def handle_exception(self, exc):
@@ -52,6 +55,9 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400 and not isinstance(getattr(response, "accepted_renderer", None), JSONRenderer):
+            # An error is problem+json even on an endpoint that renders a file (e.g. a PDF download).
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), "application/json"
         record = getattr(self, "_idempotency", None)
         if record is not None:
             idempotency.finish(record, response)
@@ -75,8 +81,6 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
             return None
         match = ETAG_RE.match(header)
         if match is None:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"If-Match": ['Must be an ETag as returned by the API, e.g. "3".']})
         return int(match.group(1))
 
@@ -87,6 +91,38 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
             response["ETag"] = etag_for(obj.version)
             return response
         return None
+
+
+MAX_ID_DIGITS = 18  # ids are 64-bit: a longer number cannot exist (and must not reach the database)
+MAX_ID = 10**MAX_ID_DIGITS - 1
+
+
+def _check_ids(kwargs: dict) -> None:
+    for name, value in kwargs.items():
+        if name == "pk" or name.endswith("_pk"):
+            value = str(value)
+            if not value.isdigit() or len(value) > MAX_ID_DIGITS:
+                raise NotFound()
+
+
+def _nul_fields(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _nul_fields(k, path or "body") + _nul_fields(
+            v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _nul_fields(v, f"{path}[{i}]")]
+    return []
+
+
+def _reject_nul(request) -> None:
+    """A NUL character cannot be stored (PostgreSQL refuses it): a 400 naming the field, never a 500."""
+    bad = [name for name, value in request.query_params.lists() for v in [name, *value] if "\x00" in v]
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type.startswith("application/json"):
+        bad += _nul_fields(request.data)
+    if bad:
+        raise ValidationError(dict.fromkeys(bad, "NUL characters are not allowed."))
 
 
 class ListMixin:
@@ -102,4 +138,4 @@ class RetrieveMixin:
         return self.not_modified(obj) or Response(self.get_serializer(obj).data)
 
 
-__all__ = ["ListMixin", "PreconditionRequired", "RetrieveMixin", "TeamScopedViewSet", "etag_for", "problem"]
+__all__ = ["MAX_ID", "ListMixin", "PreconditionRequired", "RetrieveMixin", "TeamScopedViewSet", "etag_for", "problem"]

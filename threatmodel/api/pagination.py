@@ -7,7 +7,7 @@
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
@@ -44,12 +44,29 @@ def parse_updated_after(request):
     raw = request.query_params.get("updated_after")
     if raw in (None, ""):
         return None
-    value = parse_datetime(raw.replace(" ", "+"))
+    try:
+        value = parse_datetime(raw.replace(" ", "+"))
+    except ValueError:  # well-formed but impossible, e.g. February 30th
+        value = None
     if value is None:
         raise ValidationError({"updated_after": ["Must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."]})
     if value.tzinfo is None:
         raise ValidationError({"updated_after": ["Must include a time zone (e.g. Z or +00:00)."]})
-    return value
+    return _utc(value, "updated_after")
+
+
+def _utc(value: datetime, field: str) -> datetime:
+    """In UTC: databases accept only real-world offsets (PostgreSQL refuses +22:16)."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError({field: ["Out of range."]}) from exc
+
+
+def _position(row, field: str) -> tuple:
+    if isinstance(row, dict):
+        return row[field], row.get("id", row.get("pk"))
+    return getattr(row, field), row.pk
 
 
 class SyncCursorPagination(pagination.BasePagination):
@@ -69,24 +86,44 @@ class SyncCursorPagination(pagination.BasePagination):
         if cursor:
             ts, pk = self._decode(cursor)
             queryset = queryset.filter(**{f"{f}__gte": ts}).exclude(**{f: ts, "pk__lte": pk})
+        self.view = view
+        if getattr(view, "keys_first", False):
+            return self._keys_first(queryset)
         rows = list(queryset.order_by(f, "pk")[: self.size + 1])
         self.has_next = len(rows) > self.size
         rows = rows[: self.size]
-        self.last = rows[-1] if rows else None
+        self.last = (getattr(rows[-1], f), rows[-1].pk) if rows else None
+        return rows
+
+    def _keys_first(self, queryset):
+        """For large tables: the page's keys come from a covering index in a subquery (no wide rows sorted),
+        the outer query reads just those rows with what the view joins to them (`view.page_rows`). One
+        statement, so the rows and their order are one consistent snapshot."""
+        f = self.field
+        keys = queryset.order_by(f, "pk").prefetch_related(None).values("pk")[: self.size + 1]
+        rows = queryset.model._default_manager.filter(pk__in=keys)
+        if hasattr(self.view, "page_rows"):  # the view adds what only the page's rows need (joins, annotations)
+            rows = self.view.page_rows(rows)
+        rows = sorted(rows, key=lambda obj: _position(obj, f))  # model instances or `.values()` dicts
+        self.has_next = len(rows) > self.size
+        rows = rows[: self.size]
+        self.last = _position(rows[-1], f) if rows else None
         return rows
 
     def _decode(self, cursor: str) -> tuple[datetime, int]:
         try:
             ts_raw, pk_raw = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
             ts = parse_datetime(ts_raw)
-            if ts is None:
+            pk = int(pk_raw)
+            if ts is None or ts.tzinfo is None or not 0 <= pk < 10**18:
                 raise ValueError
-            return ts, int(pk_raw)
+            return _utc(ts, "cursor"), pk
         except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
             raise ValidationError({"cursor": ["Invalid cursor; use the `next` link as given."]}) from exc
 
-    def _encode(self, obj) -> str:
-        return base64.urlsafe_b64encode(f"{getattr(obj, self.field).isoformat()}|{obj.pk}".encode()).decode()
+    def _encode(self, last: tuple) -> str:
+        when, pk = last
+        return base64.urlsafe_b64encode(f"{when.isoformat()}|{pk}".encode()).decode()
 
     def get_next_link(self):
         if not self.has_next or self.last is None:

@@ -34,6 +34,7 @@ DESCRIPTIONS = {
     "429": "Too many requests: wait Retry-After seconds",
 }
 WRITE_METHODS = {"post", "put", "patch", "delete"}
+MAX_ID = 10**18 - 1
 
 
 def _codes(method: str, operation: dict) -> list[str]:
@@ -60,6 +61,11 @@ def document_problem_responses(result, generator, request, public):
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    schema.setdefault("minimum", 1)  # ids are positive 64-bit integers
+                    schema.setdefault("maximum", MAX_ID)
             responses = operation["responses"]
             for code in _codes(method, operation):
                 if code in responses:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from ..models import AISystem, AuditEvent, Component, DataFlow, Tombstone
 from ..models.systems import LifecycleStage
+from .base import MAX_ID
 
 
 class SystemSerializer(serializers.ModelSerializer):
@@ -41,8 +42,8 @@ class ComponentSerializer(serializers.ModelSerializer):
 
 
 class FlowSerializer(serializers.ModelSerializer):
-    source = serializers.IntegerField(source="source_id")
-    target = serializers.IntegerField(source="target_id")
+    source = serializers.IntegerField(source="source_id", min_value=1, max_value=MAX_ID)
+    target = serializers.IntegerField(source="target_id", min_value=1, max_value=MAX_ID)
     answers = serializers.JSONField(required=False)
 
     class Meta:
@@ -53,7 +54,7 @@ class FlowSerializer(serializers.ModelSerializer):
 
 class AuditEventSerializer(serializers.ModelSerializer):
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent
