@@ -114,6 +114,8 @@ def test_idempotent_create_replays_and_rejects_a_different_body(client_rw, regis
     assert client_rw.post("/api/v1/risks/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1").status_code == 400
     replay = client_rw.post("/api/v1/risks/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1")
     assert replay.status_code == 400 and replay["Idempotent-Replayed"] == "true"
+    assert replay["Content-Type"] == "application/problem+json" and replay.json() == client_rw.post(
+        "/api/v1/risks/", bad, format="json", HTTP_IDEMPOTENCY_KEY="bad-1").json()
 
 
 def test_a_duplicate_while_the_first_is_in_flight_is_a_409(client_rw, register, write_token):

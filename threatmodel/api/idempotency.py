@@ -68,6 +68,8 @@ def begin(request) -> IdempotencyRecord | None:
     if not existing.completed:
         raise KeyConflict()
     response = Response(existing.response_body, status=existing.status_code)
+    if existing.status_code >= 400:  # a replayed error is the same problem document
+        response.content_type = "application/problem+json"
     for name, value in (existing.response_headers or {}).items():
         response[name] = value
     response["Idempotent-Replayed"] = "true"
