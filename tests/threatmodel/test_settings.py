@@ -8,7 +8,9 @@ from django.conf import settings
 
 
 def run(args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG")}
+    # Only this process's own environment: nothing another test set (e.g. DJANGO_ALLOW_ASYNC_UNSAFE) leaks in.
+    drop = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     base.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=base,
                           capture_output=True, text=True, timeout=120)
