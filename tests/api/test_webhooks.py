@@ -345,3 +345,21 @@ def test_settings_page_manages_webhooks_and_shows_deliveries(client, team, owner
     assert client.get(f"/teams/{team.slug}/webhooks/{webhook.pk}/").status_code == 403
     assert "Add a webhook" not in client.get(f"/teams/{team.slug}/settings/").content.decode()
 
+
+
+def test_deliver_webhooks_command_sends_what_is_due(team, hook):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with Receiver([(503, {}, 0), (204, {}, 0)]) as receiver:
+        hook(receiver.url)
+        delivery = _emit(team)
+        out = StringIO()
+        call_command("deliver_webhooks", stdout=out)
+        assert out.getvalue().strip() == "1 retrying"
+        call_command("deliver_webhooks", stdout=out)  # not due yet
+        _make_due(delivery)
+        call_command("deliver_webhooks", stdout=out)
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.DELIVERED
+    assert len(receiver.requests) == 2

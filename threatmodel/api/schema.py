@@ -2,8 +2,11 @@
 
 The base viewset answers 400/401/403/404/429 on any operation, 412/428 on writes that need If-Match,
 409/422 on POSTs with an Idempotency-Key, and 415 on a body that is not JSON; documenting them lets
-clients (and schemathesis) check every response against the schema.
+clients (and schemathesis) check every response against the schema. Operations whose authors gave no
+example get one built from their schema, so that every endpoint in /api/docs/ shows one.
 """
+
+from .errors import TITLES
 
 PROBLEM = {
     "type": "object",
@@ -51,6 +54,60 @@ def _codes(method: str, operation: dict) -> list[str]:
     return codes
 
 
+PARAMETER_EXAMPLES = {
+    "If-Match": '"3"', "Idempotency-Key": "jira-sync-SEC-12-create", "page_size": 100,
+    "cursor": "MjAyNi0wMy0wMlQwOTozMToxMi4xMiswMDowMHw0MQ==", "updated_after": "2026-03-01T00:00:00Z",
+}
+SAMPLE_STRINGS = {"date-time": "2026-03-02T09:31:12Z", "date": "2026-04-30", "uri": "https://register.example.com/",
+                  "email": "ana@example.com", "uuid": "3f2c9a4e-8d1b-4c6e-9f0a-2b7d5e1c8a94", "binary": "%PDF-1.7 ..."}
+
+
+def sample(schema: dict, components: dict, depth: int = 0):
+    """An example value built from a schema (its own examples and enums first), for operations whose authors
+    gave none: every operation in /api/docs/ shows what it returns."""
+    if depth > 6 or not isinstance(schema, dict):
+        return None
+    if "$ref" in schema:
+        return sample(components.get(schema["$ref"].rsplit("/", 1)[-1], {}), components, depth + 1)
+    if "example" in schema:
+        return schema["example"]
+    for key in ("allOf", "oneOf", "anyOf"):
+        if schema.get(key):
+            parts = [sample(s, components, depth + 1) for s in schema[key]]
+            if key == "allOf" and all(isinstance(p, dict) for p in parts):
+                return {k: v for p in parts for k, v in p.items()}
+            return next((p for p in parts if p is not None), None)
+    if schema.get("enum"):
+        return next((v for v in schema["enum"] if v not in (None, "")), schema["enum"][0])
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {name: sample(prop, components, depth + 1) for name, prop in schema.get("properties", {}).items()}
+    if kind == "array":
+        item = sample(schema.get("items", {}), components, depth + 1)
+        return [] if item is None else [item]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "string":
+        return SAMPLE_STRINGS.get(schema.get("format"), "text")
+    return None
+
+
+def add_examples(operation: dict, components: dict) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") in PARAMETER_EXAMPLES and "example" not in parameter:
+            parameter["example"] = PARAMETER_EXAMPLES[parameter["name"]]
+    for response in operation.get("responses", {}).values():
+        for media in response.get("content", {}).values():
+            if "example" not in media and "examples" not in media:
+                value = sample(media.get("schema", {}), components)
+                if value is not None:
+                    media["example"] = value
+
+
 def document_problem_responses(result, generator, request, public):
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Problem", PROBLEM)
@@ -66,13 +123,18 @@ def document_problem_responses(result, generator, request, public):
                 if parameter.get("in") == "path" and schema.get("type") == "integer":
                     schema.setdefault("minimum", 1)  # ids are positive 64-bit integers
                     schema.setdefault("maximum", MAX_ID)
+                    parameter.setdefault("example", 41)
             responses = operation["responses"]
             for code in _codes(method, operation):
                 if code in responses:
                     continue
-                response = {"description": DESCRIPTIONS[code], "content": {"application/problem+json": {"schema": ref}}}
+                example = {"type": f"https://httpstatuses.io/{code}", "title": TITLES.get(int(code), "Error"),
+                           "status": int(code), "detail": DESCRIPTIONS[code], "errors": {}}
+                response = {"description": DESCRIPTIONS[code],
+                            "content": {"application/problem+json": {"schema": ref, "example": example}}}
                 if code == "429":
                     response["headers"] = {"Retry-After": {"schema": {"type": "integer"},
                                                            "description": "Seconds to wait"}}
                 responses[code] = response
+            add_examples(operation, components)
     return result
