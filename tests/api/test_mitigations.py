@@ -161,3 +161,20 @@ def test_apply_remote_status_moves_through_the_services(client_rw, register):
     bad = client_rw.patch(f"/api/v1/mitigations/{m.pk}/?apply_remote_status=perhaps", {}, format="json",
                           HTTP_IF_MATCH=done["ETag"])
     assert bad.status_code == 400 and "apply_remote_status" in bad.json()["errors"]
+
+
+def test_mitigation_list_query_count_does_not_grow_with_page_size(client_rw, register):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    system, risk = register["system"], register["risk"]
+    for i in range(30):
+        m = reg.mitigation_create(actor=None, system=system, title=f"M{i}", risks=[risk])
+        reg.external_ref_set(actor=None, target=m, tracker="github", external_id=str(i), key=f"org/repo#{i}")
+    counts = []
+    for size in (2, 2, 25):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client_rw.get(f"/api/v1/mitigations/?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[1] == counts[2] <= 5, counts
