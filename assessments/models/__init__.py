@@ -1,3 +1,4 @@
+from .interop import ImportRecord, ImportStatus
 from .mitigations import (
     MITIGATION_DONE,
     MITIGATION_REASON_REQUIRED,
@@ -6,7 +7,6 @@ from .mitigations import (
     Mitigation,
     MitigationStatus,
 )
-from .interop import ImportRecord, ImportStatus
 from .notifications import NotificationLog
 from .presence import Presence
 from .privacy import DpiaResult, PrivacyAssessment
