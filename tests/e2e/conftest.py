@@ -10,9 +10,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test thread; Django must still let it use the database.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -29,22 +26,58 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+PLAYWRIGHT_FIXTURES = {"page", "context", "new_context", "browser", "launch_browser", "playwright"}
+
+
+def _uses_a_browser(item, here: Path) -> bool:
+    return (Path(str(item.fspath)).resolve().is_relative_to(here) or item.get_closest_marker("browser") is not None
+            or bool(PLAYWRIGHT_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    """Mark every browser test (here or in another app's folder) and run them last: once Playwright has
+    started, its event loop stays current in this thread for the rest of the session, and Django's ORM
+    only works beside it with DJANGO_ALLOW_ASYNC_UNSAFE (set by browser_type_launch_args)."""
     here = Path(__file__).resolve().parent
+    browser, others = [], []
     for item in items:
-        if Path(str(item.fspath)).resolve().is_relative_to(here):
+        if _uses_a_browser(item, here):
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    """The system Chromium, headless. Also lets Django's ORM run beside Playwright's sync API (whose
+    asyncio loop stays current in this thread): DJANGO_ALLOW_ASYNC_UNSAFE is set from the first browser
+    test to the end of the session only (browser tests run last), so no earlier test, nor a subprocess
+    one spawns, inherits it."""
     path = chromium_path()
     if path is None:
         reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
         if REQUIRE_BROWSER:
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
-    return {**browser_type_launch_args, "executable_path": path, "headless": True, "args": CHROMIUM_ARGS}
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield {**browser_type_launch_args, "executable_path": path, "headless": True, "args": CHROMIUM_ARGS}
+    if saved is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations():
+    """CI machines run other suites beside this one: give assertions 10 s rather than 5 s to come true
+    (the live-update check that matters, within 3 s, sets its own timeout)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Every action names the version it was based on; the register's services refuse a
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from threatmodel.exceptions import VersionConflict
@@ -46,8 +47,6 @@ def _card(request, risk, *, mode="view", status=200, can_edit=True, error="", **
 
 
 def _page(risk) -> str:
-    from django.urls import reverse
-
     return reverse("workshop", args=[risk.system_id])
 
 
@@ -55,7 +54,7 @@ def _reload(request, risk) -> Risk:
     return selectors.risk_get(request.user, risk.pk)
 
 
-def _after(request, risk, anchor="suggestions"):
+def _after(request, risk):
     if not request.htmx:
         return done(request, risk.system, f"risk-{risk.pk}")
     return changed(_card(request, _reload(request, risk)))
@@ -150,7 +149,7 @@ def risk_edit(request, pk):
         risk = _reload(request, risk)
         refresh_version(form, risk.version)
         return _card(request, risk, mode="edit", form=form, status=INVALID)
-    return _after(request, risk, "register")
+    return _after(request, risk)
 
 
 def _mitigate_form(request, risk, data=None):
@@ -201,7 +200,7 @@ def risk_mitigate(request, pk):
     except ValidationError as exc:
         form.add_service_errors(exc)
         return _card(request, risk, mode="mitigate", form=form, status=INVALID)
-    return _after(request, risk, "mitigations")
+    return _after(request, risk)
 
 
 @login_required
