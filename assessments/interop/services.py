@@ -106,7 +106,8 @@ def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mo
     if mode not in MODES:
         raise ValidationError({"mode": f"'{str(mode)[:20]}' is not one of {', '.join(MODES)}."})
     with transaction.atomic():
-        record = ImportRecord.objects.select_for_update().select_related("team", "update_of__system").get(pk=record.pk)
+        record = ImportRecord.objects.select_for_update(of=("self",)).select_related(
+            "team", "update_of__system").get(pk=record.pk)
         if record.status != ImportStatus.PREVIEW:
             raise Conflict({"status": f"This import is already {record.get_status_display().lower()}."})
         stage(record, kinds=kinds, mode=mode)  # a bad choice or a file the catalog no longer accepts fails here

@@ -15,7 +15,8 @@ from ..factories import make_system
 @pytest.fixture
 def broker_down(monkeypatch):
     monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")  # nothing listens there
+    # broker_write_url: what publishing uses (setting broker_url alone does not override a configured one)
+    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")  # nothing listens there
     queue.reset_backoff()
     app._pool, app.amqp._producer_pool = None, None
     yield

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 def broker_down(monkeypatch):
     """A real, unreachable broker: nothing listens on port 1."""
     monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # broker_write_url: what publishing uses (setting broker_url alone does not override a configured one)
+    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(app.conf, "broker_connection_timeout", 1)
     _reset_pool()
     yield
