@@ -110,11 +110,11 @@ class Stats:
 
 
 def login(session: requests.Session, username: str) -> None:
-    session.get(f"{BASE}/accounts/login/", timeout=10)
+    session.get(f"{BASE}/accounts/login/", timeout=60)
     token = session.cookies.get("csrftoken")
     r = session.post(f"{BASE}/accounts/login/", data={"username": username, "password": PASSWORD,
                                                        "csrfmiddlewaretoken": token},
-                     headers={"Referer": f"{BASE}/accounts/login/"}, timeout=10, allow_redirects=False)
+                     headers={"Referer": f"{BASE}/accounts/login/"}, timeout=60, allow_redirects=False)
     if r.status_code != 302:
         raise RuntimeError(f"login failed for {username}: {r.status_code}")
 
@@ -201,7 +201,7 @@ def main() -> int:
     mitigation_ids = [int(x) for x in mids.split(",")]
     procs = [
         subprocess.Popen([PY, "-m", "gunicorn", "threatmodel.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "3",
-                          "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env()),
+                          "--threads", "4", "--timeout", "120", "--log-level", "warning"], cwd=ROOT, env=env()),
         subprocess.Popen([PY, "-m", "celery", "-A", "threatmodel", "worker", "-c", "1", "-l", "warning"],
                          cwd=ROOT, env=env()),
     ]
