@@ -134,7 +134,7 @@ def import_apply(*, record_id: int, raise_problems: bool = False) -> str:
     """
     try:
         with transaction.atomic():
-            record = (ImportRecord.objects.select_for_update().select_related("team", "update_of__system")
+            record = (ImportRecord.objects.select_for_update(of=("self",)).select_related("team", "update_of__system")
                       .filter(pk=record_id).first())
             if record is None or record.status != ImportStatus.APPLYING:
                 return "skipped"
