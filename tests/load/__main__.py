@@ -201,7 +201,8 @@ def main() -> int:
     mitigation_ids = [int(x) for x in mids.split(",")]
     procs = [
         subprocess.Popen([PY, "-m", "gunicorn", "threatmodel.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "3",
-                          "--threads", "4", "--timeout", "120", "--log-level", "warning"], cwd=ROOT, env=env()),
+                          "--threads", "4", "--timeout", "120", "--keep-alive", "30",
+                          "--log-level", "warning"], cwd=ROOT, env=env()),
         subprocess.Popen([PY, "-m", "celery", "-A", "threatmodel", "worker", "-c", "1", "-l", "warning"],
                          cwd=ROOT, env=env()),
     ]
