@@ -3,7 +3,7 @@
 An object of another team is a 404 (Http404), never a 403 that confirms it exists.
 """
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import AISystem, ApiToken, Component, DataFlow, Membership, Role, Team
@@ -50,12 +50,6 @@ def team_get(user, slug: str) -> Team:
 
 def systems_for(user, token: ApiToken | None = None) -> QuerySet[AISystem]:
     return AISystem.objects.filter(team_id__in=team_ids_for(user, token)).select_related("team", "owner")
-
-
-def systems_with_counts(user) -> QuerySet[AISystem]:
-    return systems_for(user).annotate(
-        component_count=Count("components", distinct=True), flow_count=Count("flows", distinct=True)
-    ).order_by("team__name", "name")
 
 
 def system_get(user, pk, token: ApiToken | None = None) -> AISystem:
