@@ -30,7 +30,7 @@ run: migrate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r threatmodel catalog assessments -ll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r config threatmodel catalog assessments -ll
 
 # Browser tests run in their own pytest process: Playwright's sync API leaves an event loop running in
 # the main thread, which Django's ORM would refuse for the tests after them.
@@ -47,7 +47,7 @@ load: $(STAMP) var
 	$(PY) -m tests.load
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A threatmodel worker -l info
+	$(VENV)/bin/celery -A config worker -l info
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -1,4 +1,4 @@
-"""Catalog pages, included at /catalog/ by threatmodel.urls."""
+"""Catalog pages, included at /catalog/ by config.urls."""
 
 from django.urls import path
 

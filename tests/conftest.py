@@ -85,7 +85,7 @@ def login(client):
 
 @pytest.fixture(autouse=True)
 def _celery_eager_by_default():
-    from threatmodel.celery import app
+    from config.celery import app
 
     saved = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = True
@@ -97,7 +97,7 @@ def broker_reachable() -> tuple[bool, str]:
     url = settings.CELERY_BROKER_URL
     if not url:
         return False, "CELERY_BROKER_URL is not set"
-    from threatmodel.celery import app
+    from config.celery import app
 
     try:
         with app.connection_for_write() as conn:
@@ -120,7 +120,7 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "-P", "prefork", "-c", "1",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "1",
              "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
             cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log)
 
@@ -161,7 +161,7 @@ def real_worker(transactional_db):
     """A real Celery worker process on PostgreSQL + Redis; tasks queued in the test go to it."""
     import uuid
 
-    from threatmodel.celery import app
+    from config.celery import app
 
     need_service("PostgreSQL", uses_postgres(), "a real worker shares the test database (DATABASE_URL)")
     ok, why = broker_reachable()

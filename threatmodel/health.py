@@ -26,7 +26,7 @@ def _check_database() -> str | None:
 def _check_broker() -> str | None:
     if not settings.CELERY_BROKER_URL:
         return None
-    from .celery import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:

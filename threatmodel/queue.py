@@ -74,7 +74,7 @@ def enqueue(task, *args, **kwargs) -> None:
 
 def flush_pending(limit: int = 500) -> int:
     """Hand recorded tasks to the broker, oldest first; stops at the first failure. Returns how many went."""
-    from .celery import app
+    from celery import current_app as app
 
     reset_backoff()  # an explicit flush always tries the broker
     sent = 0

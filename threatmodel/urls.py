@@ -1,18 +1,12 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+"""Pages of the modeling domain: teams, systems, components and flows (included at the site root)."""
+
+from django.urls import path
 
 from . import health, team_views, views
-
-handler500 = "threatmodel.middleware.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("assessments.workshop.urls")),  # the dashboard ("dashboard") and the workshop pages
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<slug:slug>/settings/", team_views.team_settings, name="team_settings"),
     path("teams/<slug:slug>/members/<int:user_id>/", team_views.member_role, name="team_member_role"),
@@ -29,9 +23,4 @@ urlpatterns = [
     path("systems/<int:pk>/flows/new/", views.flow_create, name="flow_create"),
     path("flows/<int:pk>/edit/", views.flow_edit, name="flow_edit"),
     path("flows/<int:pk>/delete/", views.flow_delete, name="flow_delete"),
-    path("catalog/", include("catalog.urls")),
-    path("", include("assessments.urls")),
-    path("", include("assessments.reports.urls")),  # privacy assessment and report pages
-    path("", include("assessments.interop.urls")),  # import and export pages
-    path("api/", include("threatmodel.api.urls")),
 ]

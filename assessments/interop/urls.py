@@ -1,4 +1,4 @@
-"""Routes of the import and export pages (included at the site root by threatmodel.urls)."""
+"""Routes of the import and export pages (included at the site root by config.urls)."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Routes of the workshop and the team dashboard (included at the site root by threatmodel.urls)."""
+"""Routes of the workshop and the team dashboard (included at the site root by config.urls)."""
 
 from django.urls import path
 

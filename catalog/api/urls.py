@@ -1,4 +1,4 @@
-"""Catalog routes, included at /api/v1/ by threatmodel.api.v1."""
+"""Catalog routes, included at /api/v1/ by config.api_v1."""
 
 from django.urls import path
 

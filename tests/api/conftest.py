@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from assessments import services as reg
 from catalog.engine import current_catalog
+from config.celery import app as celery_app
 from threatmodel import services
-from threatmodel.celery import app as celery_app
 
 from ..assessments.factories import make_support_system
 

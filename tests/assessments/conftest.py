@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from catalog.engine import current_catalog
-from threatmodel.celery import app as celery_app
+from config.celery import app as celery_app
 
 
 @pytest.fixture(autouse=True)

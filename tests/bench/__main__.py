@@ -15,7 +15,7 @@ OUT = HERE.parent.parent / "var" / "bench" / "results.json"
 
 
 def main(argv: list[str]) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from tests.bench.common import table
 

@@ -70,7 +70,7 @@ class BareRiskList(APIView):
 
 urlpatterns = [
     path("bench/bare-risks/", BareRiskList.as_view()),
-    path("", include("threatmodel.urls")),
+    path("", include("config.urls")),
 ]
 
 
@@ -203,7 +203,7 @@ if __name__ == "__main__":  # python -m tests.bench.bench_api
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     for row in run():
         print(row)

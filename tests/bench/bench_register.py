@@ -201,7 +201,7 @@ if __name__ == "__main__":  # python -m tests.bench.bench_register
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     for row in run():
         print(row)

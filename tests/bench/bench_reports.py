@@ -150,7 +150,7 @@ print('{"outcome": "%s", "seconds": %.3f, "peak_mb": %.1f}' % (outcome, seconds,
 
 
 def memory_probe(report_id: int, db: dict) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url(db), DJANGO_SETTINGS_MODULE="threatmodel.settings",
+    env = dict(os.environ, DATABASE_URL=database_url(db), DJANGO_SETTINGS_MODULE="config.settings",
                MEDIA_ROOT=str(settings.MEDIA_ROOT))
     env.pop("CELERY_BROKER_URL", None)
     done = subprocess.run([sys.executable, "-c", PROBE, str(report_id)], cwd=str(settings.BASE_DIR), env=env,
@@ -212,7 +212,7 @@ def run() -> list[dict]:
 if __name__ == "__main__":  # python -m tests.bench.bench_reports
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     for row in run():
         print(row)

@@ -193,7 +193,7 @@ def run() -> list[dict]:
 if __name__ == "__main__":  # python -m tests.bench.bench_workshop
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from tests.bench.common import table
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import Risk
+from config.celery import app
 from threatmodel import queue
-from threatmodel.celery import app
 from threatmodel.models import PendingTask
 
 from ..factories import make_system

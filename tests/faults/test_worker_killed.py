@@ -14,7 +14,7 @@ from django.core.management import call_command
 from assessments import services as register
 from assessments.models.reports import Report
 from assessments.reports.services import report_request
-from threatmodel.celery import app
+from config.celery import app
 from threatmodel.demo import build_support_assistant
 from threatmodel.models import AuditEvent
 

@@ -200,10 +200,10 @@ def main() -> int:
     _, system_id, token, mids = line.split()
     mitigation_ids = [int(x) for x in mids.split(",")]
     procs = [
-        subprocess.Popen([PY, "-m", "gunicorn", "threatmodel.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "3",
+        subprocess.Popen([PY, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "3",
                           "--threads", "4", "--timeout", "120", "--keep-alive", "30",
                           "--log-level", "warning"], cwd=ROOT, env=env()),
-        subprocess.Popen([PY, "-m", "celery", "-A", "threatmodel", "worker", "-c", "1", "-l", "warning"],
+        subprocess.Popen([PY, "-m", "celery", "-A", "config", "worker", "-c", "1", "-l", "warning"],
                          cwd=ROOT, env=env()),
     ]
     try:

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from threatmodel.celery import app
+from config.celery import app
 from threatmodel.models import WorkerHeartbeat
 from threatmodel.tasks import worker_heartbeat
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from config.celery import app
 from threatmodel import queue
-from threatmodel.celery import app
 from threatmodel.models import PendingTask, WorkerHeartbeat
 from threatmodel.tasks import worker_heartbeat
 

@@ -13,7 +13,7 @@ def deliver_webhook(delivery_id: int) -> str:
     In eager mode (no broker) retries are not scheduled in-process: `deliver_due` (Celery beat, or
     `manage.py deliver_webhooks`) picks them up when they are due.
     """
-    from ..celery import app
+    from celery import current_app as app
 
     result = sending.attempt(int(delivery_id))
     if result is None:

@@ -75,9 +75,9 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "threatmodel.urls"
-WSGI_APPLICATION = "threatmodel.wsgi.application"
-ASGI_APPLICATION = "threatmodel.asgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {

@@ -7,8 +7,7 @@ from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskVie
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
-
-from . import views, webhooks
+from threatmodel.api import views, webhooks
 
 router = SimpleRouter()
 router.register("systems", views.SystemViewSet, basename="system")

@@ -10,5 +10,5 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
-    path("v1/", include("threatmodel.api.v1")),
+    path("v1/", include("config.api_v1")),
 ]

@@ -11,7 +11,7 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("threatmodel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
