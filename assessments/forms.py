@@ -220,7 +220,8 @@ class MatrixForm(forms.Form):
 class RegisterFilterForm(forms.Form):
     """The register's filters (GET). Unknown or invalid values are ignored, never an error page."""
 
-    status = forms.MultipleChoiceField(choices=RiskStatus.choices, required=False,
+    status = forms.MultipleChoiceField(choices=[c for c in RiskStatus.choices if c[0] != RiskStatus.SUGGESTED],
+                                       required=False,
                                        widget=forms.CheckboxSelectMultiple)
     band = forms.MultipleChoiceField(choices=[(b, scoring.BAND_LABELS[b]) for b in scoring.BANDS], required=False,
                                      widget=forms.CheckboxSelectMultiple)

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import MITIGATION_DONE, RISK_INACTIVE, Mitigation, NotificationLog, Risk, Treatment
+from .models import MITIGATION_DONE, RISK_ACTIVE, Mitigation, NotificationLog, Risk, Treatment
 
 log = logging.getLogger(__name__)
 DIGEST_HORIZON_DAYS = 7
@@ -40,6 +40,17 @@ def notify_assigned(obj, owner, actor) -> None:
     from .tasks import send_assignment_notice
 
     enqueue(send_assignment_notice, object_type, pk, user_id)  # a broker outage keeps it as a pending task
+
+
+def notify_mentioned(comment, user, actor) -> None:
+    """Queue the mail to someone @mentioned in a comment, for after commit (same path as an assignment)."""
+    if user is None or (actor is not None and user.pk == actor.pk):
+        return
+    from threatmodel.queue import enqueue
+
+    from .tasks import send_mention_notice
+
+    enqueue(send_mention_notice, comment.pk, user.pk)
 
 
 def absolute(path: str) -> str:
@@ -80,6 +91,38 @@ def _claim(user_id: int, items: list[DigestItem], day: datetime.date) -> None:
         for i in items])
 
 
+def send_mention_notice(comment_id: int, user_id: int) -> bool:
+    """Mail a person mentioned in a comment once; False when there is nothing to send (the comment or the
+    person is gone, they left the team, or they were already mailed about this comment)."""
+    from threatmodel.models import Membership
+
+    from .models import Comment
+
+    comment = (Comment.objects.select_related("system", "author", "risk", "mitigation")
+               .filter(pk=comment_id, mentions__pk=user_id).first())
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if comment is None or user is None or not user.email or not Membership.objects.filter(
+            team_id=comment.system.team_id, user=user).exists():
+        return False
+    day = timezone.localdate()
+    if NotificationLog.objects.filter(user_id=user_id, object_type="comment", object_id=comment_id).exists():
+        return False
+    target = comment.target
+    item = DigestItem(comment.target_type, target.pk, target.title, comment.system.name, "mentioned", day)
+    context = {"user": user, "item": item, "comment": comment, "kind": comment.target_type}
+    try:
+        with transaction.atomic():
+            NotificationLog.objects.create(user_id=user_id, object_type="comment", object_id=comment_id, day=day,
+                                           reason="mentioned")
+            author = comment.author.get_username() if comment.author_id else "Someone"
+            send_mail(SUBJECT_PREFIX + f"{author} mentioned you: {target.title}"[:150],
+                      render_to_string("assessments/email/mentioned.txt", context),
+                      settings.DEFAULT_FROM_EMAIL, [user.email])
+    except IntegrityError:
+        return False
+    return True
+
+
 def send_assignment_notice(object_type: str, object_id: int, user_id: int) -> bool:
     """Mail the new owner once; False when there is nothing to send (gone, reassigned, already mailed today)."""
     model = Risk if object_type == "risk" else Mitigation
@@ -114,7 +157,7 @@ def digest_items(day: datetime.date | None = None) -> dict[int, list[DigestItem]
     subscribed = Q(system__team__memberships__user_id=F("owner_id"),
                    system__team__memberships__digest_enabled=True)
     risks = (Risk.objects.filter(subscribed, owner__isnull=False, owner__is_active=True)
-             .exclude(status__in=RISK_INACTIVE)
+             .filter(status__in=RISK_ACTIVE)  # triaged and open: a suggestion is nobody's work yet
              .filter(Q(~Q(treatment=Treatment.ACCEPT), due__lte=horizon)
                      | Q(treatment=Treatment.ACCEPT, acceptance_review_date__lte=horizon))
              .select_related("system").order_by("due", "id"))

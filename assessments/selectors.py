@@ -18,11 +18,15 @@ from threatmodel.selectors import team_ids_for
 from . import scoring
 from .models import (
     MITIGATION_DONE,
+    RISK_COUNTED,
     RISK_INACTIVE,
+    RISK_TRIAGED,
+    Comment,
     ExternalRef,
     Mitigation,
     Review,
     Risk,
+    RiskStatus,
     SystemReviewState,
     Treatment,
 )
@@ -58,6 +62,23 @@ def mitigation_get(user, pk, token: ApiToken | None = None) -> Mitigation:
 
 def external_refs_for(user, token: ApiToken | None = None) -> QuerySet[ExternalRef]:
     return ExternalRef.objects.filter(team_id__in=team_ids_for(user, token))
+
+
+# --- the register of decisions --------------------------------------------------------------
+
+def triaged(qs: QuerySet[Risk]) -> QuerySet[Risk]:
+    """The risks a person has decided on (open, mitigating, closed, dismissed): what every register list,
+    count, heat map, export and report reads. Suggestions are left out until someone triages them."""
+    return qs.filter(status__in=RISK_TRIAGED)
+
+
+def awaiting_triage(qs: QuerySet[Risk]) -> QuerySet[Risk]:
+    return qs.filter(status=RiskStatus.SUGGESTED)
+
+
+def awaiting_triage_by_system(qs: QuerySet[Risk]) -> dict[int, int]:
+    """{system id: suggestions nobody has triaged yet}: one query, systems with none left out."""
+    return dict(awaiting_triage(qs).order_by().values_list("system_id").annotate(n=Count("id")))
 
 
 # --- relations a register row shows ----------------------------------------------------------
@@ -129,7 +150,7 @@ SORTS = {
     "updated": ("-updated_at", "-id"),
     "id": ("id",),
 }
-STATUS_ORDER = ("suggested", "open", "mitigating", "closed", "dismissed")
+STATUS_ORDER = ("open", "mitigating", "closed", "dismissed", "suggested")
 
 
 def register_rows(base: QuerySet[Risk], matrix, *, status=(), band=(), owner: str = "", due: str = "",
@@ -194,11 +215,17 @@ def framework_items_in_use(risks: QuerySet[Risk]) -> QuerySet[FrameworkItem]:
 # --- summaries --------------------------------------------------------------------------------
 
 def register_counts(risks: QuerySet[Risk], matrix) -> dict:
-    """Counts by status and by band (inherent and residual) for a register header; three queries."""
+    """A register header in four queries: ``risks`` is every risk of the scope, suggestions included.
+
+    ``total``, ``by_band`` and both heat maps hold the risks a person has triaged and kept (open,
+    mitigating, closed); ``dismissed`` is shown apart; ``awaiting_triage`` counts the suggestions, which
+    are never inside a total or the matrix.
+    """
     by_status = dict(risks.order_by().values_list("status").annotate(n=Count("id")))
-    active = risks.exclude(status="dismissed")
-    cells = active.order_by().values_list("likelihood", "impact").annotate(n=Count("id"))
-    residual_cells = active.order_by().values_list("residual_likelihood", "residual_impact").annotate(n=Count("id"))
+    awaiting = by_status.pop(RiskStatus.SUGGESTED, 0)
+    counted = risks.filter(status__in=RISK_COUNTED)
+    cells = counted.order_by().values_list("likelihood", "impact").annotate(n=Count("id"))
+    residual_cells = counted.order_by().values_list("residual_likelihood", "residual_impact").annotate(n=Count("id"))
     by_band = dict.fromkeys(scoring.BANDS, 0)
     heat, residual_heat = [], []
     for li, im, n in cells:
@@ -206,9 +233,11 @@ def register_counts(risks: QuerySet[Risk], matrix) -> dict:
         heat += [(li, im)] * n
     for li, im, n in residual_cells:
         residual_heat += [(li, im)] * n
-    return {"by_status": by_status, "by_band": by_band, "total": sum(by_status.values()),
+    return {"by_status": {s: by_status[s] for s in RISK_COUNTED if by_status.get(s)},
+            "by_band": by_band, "total": sum(by_status.get(s, 0) for s in RISK_COUNTED),
+            "dismissed": by_status.get(RiskStatus.DISMISSED, 0), "awaiting_triage": awaiting,
             "heat": scoring.heat_map(heat, matrix), "residual_heat": scoring.heat_map(residual_heat, matrix),
-            "overdue": risks.filter(overdue_risk_q()).count()}
+            "overdue": counted.filter(overdue_risk_q()).count()}
 
 
 def review_state(system) -> SystemReviewState | None:
@@ -246,3 +275,12 @@ def history_for(obj) -> QuerySet[AuditEvent]:
     """An object's audit events, newest first (read-only everywhere)."""
     return AuditEvent.objects.filter(team_id=obj.system.team_id, object_type=obj._meta.label_lower,
                                      object_id=str(obj.pk)).select_related("actor").order_by("-seq")
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+def comments_of(target) -> QuerySet[Comment]:
+    """The thread of a risk or a mitigation (already scoped: read it with risk_get / mitigation_get)."""
+    field = "risk" if isinstance(target, Risk) else "mitigation"
+    return (Comment.objects.filter(**{field: target}).select_related("author")
+            .prefetch_related("mentions").order_by("created_at", "id"))

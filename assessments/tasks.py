@@ -36,6 +36,13 @@ def send_assignment_notice(object_type: str, object_id: int, user_id: int) -> bo
     return send(object_type, int(object_id), int(user_id))
 
 
+@shared_task(name="assessments.tasks.send_mention_notice", acks_late=True, ignore_result=True)
+def send_mention_notice(comment_id: int, user_id: int) -> bool:
+    from .notifications import send_mention_notice as send
+
+    return send(int(comment_id), int(user_id))
+
+
 @shared_task(name="assessments.tasks.send_daily_digests", acks_late=True, ignore_result=True)
 def send_daily_digests() -> int:
     """Celery beat, daily (settings.CELERY_BEAT_SCHEDULE). Nobody is mailed twice about an item on one day."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import mitigations, register, reviews, risks
+from .views import comments, mitigations, register, reviews, risks
 
 urlpatterns = [
     path("register/", register.register_home, name="register_home"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("risks/<int:pk>/accept/", risks.risk_accept, name="risk_accept"),
     path("risks/<int:pk>/residual/", risks.risk_residual, name="risk_residual"),
     path("risks/<int:pk>/controls/", risks.risk_add_control, name="risk_add_control"),
+    path("risks/<int:pk>/comments/", comments.risk_comment, name="risk_comment"),
+    path("mitigations/<int:pk>/comments/", comments.mitigation_comment, name="mitigation_comment"),
     path("mitigations/<int:pk>/", mitigations.mitigation_detail, name="mitigation_detail"),
     path("mitigations/<int:pk>/history/", mitigations.mitigation_history, name="mitigation_history"),
     path("mitigations/<int:pk>/transition/", mitigations.mitigation_transition, name="mitigation_transition"),

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from assessments.api.comments import MitigationCommentsViewSet, RiskCommentsViewSet
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
@@ -18,6 +19,9 @@ router.register("flows", views.FlowViewSet, basename="flow")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("deletions", views.DeletionViewSet, basename="deletion")
 router.register("risks", RiskViewSet, basename="risk")
+router.register(r"risks/(?P<risk_pk>\d+)/comments", RiskCommentsViewSet, basename="risk-comments")
+router.register(r"mitigations/(?P<mitigation_pk>\d+)/comments", MitigationCommentsViewSet,
+                basename="mitigation-comments")
 router.register("mitigations", MitigationViewSet, basename="mitigation")
 router.register("external-refs", ExternalRefViewSet, basename="external-ref")
 router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")

@@ -1,3 +1,4 @@
+from .comments import COMMENT_MAX_LENGTH, Comment
 from .interop import ImportRecord, ImportStatus
 from .mitigations import (
     MITIGATION_DONE,
@@ -13,13 +14,28 @@ from .privacy import DpiaResult, PrivacyAssessment
 from .refs import ExternalRef
 from .reports import REPORT_FINISHED, Report, ReportKind, ReportStatus
 from .reviews import Review, ReviewDecision, ReviewRole, SystemReviewState
-from .risks import RISK_INACTIVE, RISK_REASON_REQUIRED, RISK_TRANSITIONS, Risk, RiskStatus, Treatment
+from .risks import (
+    RISK_ACTIVE,
+    RISK_COUNTED,
+    RISK_INACTIVE,
+    RISK_REASON_REQUIRED,
+    RISK_TRANSITIONS,
+    RISK_TRIAGED,
+    Risk,
+    RiskStatus,
+    Treatment,
+)
 
 __all__ = [
+    "COMMENT_MAX_LENGTH",
+    "Comment",
     "MITIGATION_DONE",
     "MITIGATION_REASON_REQUIRED",
     "MITIGATION_TRANSITIONS",
+    "RISK_ACTIVE",
+    "RISK_COUNTED",
     "RISK_INACTIVE",
+    "RISK_TRIAGED",
     "RISK_REASON_REQUIRED",
     "REPORT_FINISHED",
     "RISK_TRANSITIONS",

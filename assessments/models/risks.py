@@ -31,6 +31,12 @@ RISK_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 RISK_REASON_REQUIRED = frozenset({RiskStatus.DISMISSED})
 RISK_INACTIVE = frozenset({RiskStatus.CLOSED, RiskStatus.DISMISSED})
+# The register of decisions: only what a person has triaged counts. A suggestion (the engine's
+# proposal) is "awaiting triage" and never in a total, a heat map, an export or a report;
+# dismissed risks are triaged but shown apart from the totals.
+RISK_TRIAGED = frozenset({RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.CLOSED, RiskStatus.DISMISSED})
+RISK_COUNTED = (RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.CLOSED)
+RISK_ACTIVE = (RiskStatus.OPEN, RiskStatus.MITIGATING)
 
 
 class Treatment(models.TextChoices):

@@ -7,7 +7,7 @@ from django.db.models import Q
 from threatmodel import selectors as tm_selectors
 from threatmodel.selectors import system_model
 
-from ..models import Risk, RiskStatus
+from ..models import RISK_COUNTED, Risk
 from ..models.privacy import PrivacyAssessment
 from . import dpia
 from .dpia import screening_for
@@ -59,10 +59,10 @@ def privacy_get(user, system_pk, token=None) -> PrivacyState:
 
 
 def privacy_risks(system) -> list[Risk]:
-    """Privacy-relevant risks of the register: from privacy-relevant threats, or custom risks mapped to MEASURE 2.10."""
+    """Privacy-relevant risks of the register: from privacy-relevant threats, or custom risks mapped to MEASURE 2.10.
+    Only risks a person triaged and kept (suggestions awaiting triage and dismissed risks are left out)."""
     return list(
-        Risk.objects.filter(system=system)
-        .exclude(status=RiskStatus.DISMISSED)
+        Risk.objects.filter(system=system, status__in=RISK_COUNTED)
         .filter(Q(template__privacy_relevant=True)
                 | Q(template__isnull=True, custom_mappings__framework__key="NIST-AI-RMF",
                     custom_mappings__ref=PRIVACY_NIST_REF))

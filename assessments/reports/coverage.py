@@ -3,7 +3,8 @@
 The rule (printed in the assurance report):
 
 - the risks considered for a framework item are the system's risks mapped to it (through their
-  threat template, or by hand for a custom risk), dismissed ones left out;
+  threat template, or by hand for a custom risk), dismissed ones and suggestions nobody has triaged
+  yet left out;
 - a risk is *covered* when it has an implemented or verified mitigation, or it is closed or accepted
   (a decision with an approver and a review date); *planned* when it has a proposed, planned or
   in-progress mitigation; otherwise it is a *gap*;
@@ -20,6 +21,7 @@ DONE = frozenset({"implemented", "verified"})
 UNDERWAY = frozenset({"proposed", "planned", "in_progress"})
 STATUSES = ("covered", "planned", "gap")
 LANES = ("input", "model", "output")
+NOT_CONSIDERED = frozenset({"dismissed", "suggested"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def item_coverage(risks: Iterable[RiskFacts], framework: str, refs: Iterable[str
     refs = list(refs)
     by_ref: dict[str, list[RiskFacts]] = {ref: [] for ref in refs}
     for risk in risks:
-        if risk.status == "dismissed":
+        if risk.status in NOT_CONSIDERED:
             continue
         for fw, ref in risk.items:
             if fw == framework and ref in by_ref:

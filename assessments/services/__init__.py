@@ -1,6 +1,7 @@
 """Writes for the risk register. Every function is keyword-only, validates (a ValidationError names the
 field), writes in one transaction, records its audit events and queues side effects on commit."""
 
+from .comments import comment_add
 from .matrix import risk_matrix_update
 from .mitigations import (
     mitigation_create,
@@ -16,6 +17,7 @@ from .risks import risk_accept, risk_create, risk_delete, risk_set_residual, ris
 from .sync import external_refs_replace, mitigation_follow_remote
 
 __all__ = [
+    "comment_add",
     "external_ref_delete",
     "external_ref_set",
     "external_refs_replace",

@@ -10,6 +10,7 @@ from threatmodel import selectors as tm_selectors
 from .. import selectors, services
 from ..forms import MitigationForm, MitigationTransitionForm
 from ..models import Mitigation, MitigationStatus
+from .comments import thread_context
 from .common import can_edit, require_edit, run_service
 from .history import history_rows
 
@@ -51,7 +52,9 @@ def _page(request, mitigation, *, tab="details", **forms):
                "external_refs": list(mitigation.external_refs.all()), "mappings": mitigation.mappings}
     if tab == "history":
         context["events"] = history_rows(selectors.history_for(mitigation)[:500])
-    elif editable:
+    else:
+        context.update(thread_context(request.user, mitigation))
+    if tab != "history" and editable:
         context["form"] = forms.get("form") or MitigationForm(system=mitigation.system, mitigation=mitigation)
         context["transition_form"] = forms.get("transition_form") or MitigationTransitionForm(mitigation=mitigation)
     return render(request, "assessments/mitigation_detail.html", context)

@@ -21,11 +21,13 @@ PAGE_SIZE = 100
 
 
 def _filtered(request, base, *, team, system=None):
-    """(form, filtered queryset) for the request's GET parameters."""
+    """(form, filtered queryset) for the request's GET parameters: triaged risks only (suggestions are
+    counted apart as awaiting triage, never listed or exported as risks)."""
     owners = get_user_model().objects.filter(memberships__team=team).order_by("username")
     components = (Component.objects.filter(system=system).order_by("kind", "position", "id")
                   if system is not None else None)
     systems = AISystem.objects.filter(team=team).order_by("name") if system is None else None
+    base = selectors.triaged(base)
     form = RegisterFilterForm(request.GET or None, owners=owners, components=components, systems=systems,
                               framework_items=selectors.framework_items_in_use(base))
     filters = form.filters() if request.GET else {}
@@ -55,6 +57,8 @@ def _render_register(request, base, *, team, system=None):
         systems = list(AISystem.objects.filter(team=team).order_by("name").only("id", "name"))
         new = selectors.new_since_review_by_system([s.pk for s in systems])
         context["systems_new"] = [(s, new[s.pk]) for s in systems if new.get(s.pk)]
+        awaiting = selectors.awaiting_triage_by_system(base)
+        context["systems_awaiting"] = [(s, awaiting[s.pk]) for s in systems if awaiting.get(s.pk)]
     return render(request, "assessments/register.html", context)
 
 

@@ -13,6 +13,7 @@ from .. import selectors, services
 from ..forms import ResidualForm, RiskAcceptForm, RiskForm, RiskTransitionForm
 from ..models import Mitigation
 from ..services.residual import suggested_residual_for
+from .comments import thread_context
 from .common import can_edit, require_edit, run_service
 from .history import history_rows
 
@@ -30,7 +31,9 @@ def _page(request, risk, *, tab="details", **forms):
                "mappings": risk.mappings, "suggested_residual": suggested_residual_for(risk, mitigations)}
     if tab == "history":
         context["events"] = history_rows(selectors.history_for(risk)[:500])
-    elif editable:
+    else:
+        context.update(thread_context(request.user, risk))
+    if tab != "history" and editable:
         linked_controls = {m.control_id for m in mitigations if m.control_id}
         existing = {m.control_id: m for m in Mitigation.objects.filter(system=risk.system, control__isnull=False)}
         if risk.template_id:

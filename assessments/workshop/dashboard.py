@@ -15,7 +15,7 @@ from threatmodel.models import AISystem
 
 from .. import scoring
 from .. import selectors as register_selectors
-from ..models import MITIGATION_DONE, Mitigation, Risk, RiskStatus, Treatment
+from ..models import MITIGATION_DONE, RISK_ACTIVE, Mitigation, Risk, RiskStatus, Treatment
 
 ACCEPTANCE_HORIZON = timedelta(days=30)
 LIST_LIMIT = 50
@@ -44,8 +44,8 @@ def dashboard_data(user) -> dict:
                    .annotate(component_count=Count("components", distinct=True)).order_by("team__name", "name"))
     rows = {s.pk: SystemRow(s) for s in systems}
     matrices = {}
-    counts = (Risk.objects.filter(system__team_id__in=team_ids,
-                                  status__in=(RiskStatus.SUGGESTED, RiskStatus.OPEN, RiskStatus.MITIGATING))
+    # Bands count the active risks a person triaged; suggestions are counted apart ("N awaiting triage").
+    counts = (Risk.objects.filter(system__team_id__in=team_ids, status__in=(RiskStatus.SUGGESTED, *RISK_ACTIVE))
               .values("system_id", "status", "likelihood", "impact").annotate(n=Count("id")).order_by())
     for c in counts:
         row = rows.get(c["system_id"])
@@ -65,14 +65,14 @@ def dashboard_data(user) -> dict:
         Mitigation.objects.filter(owner=user, **scope).exclude(status__in=MITIGATION_DONE)
         .select_related("system").order_by(F("due").asc(nulls_last=True), "id")[:LIST_LIMIT])
     overdue_risks = list(
-        Risk.objects.filter(status__in=(RiskStatus.OPEN, RiskStatus.MITIGATING), due__lt=today, **scope)
+        Risk.objects.filter(status__in=RISK_ACTIVE, due__lt=today, **scope)
         .exclude(treatment=Treatment.ACCEPT).select_related("system", "owner").order_by("due", "id")[:LIST_LIMIT])
     overdue_mitigations = list(
         Mitigation.objects.filter(register_selectors.overdue_mitigation_q(today), **scope)
         .select_related("system", "owner").order_by("due", "id")[:LIST_LIMIT])
     acceptances = list(
         Risk.objects.filter(treatment=Treatment.ACCEPT, acceptance_review_date__lte=today + ACCEPTANCE_HORIZON,
-                            status__in=(RiskStatus.OPEN, RiskStatus.MITIGATING), **scope)
+                            status__in=RISK_ACTIVE, **scope)
         .select_related("system", "owner").order_by("acceptance_review_date", "id")[:LIST_LIMIT])
     system_rows = [rows[s.pk] for s in systems]
     return {

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .gone import gone_aware
 from .views import dashboard, mitigations, model, page, risks
 
 urlpatterns = [
@@ -14,15 +15,19 @@ urlpatterns = [
     path("systems/<int:pk>/workshop/components/new/", model.component_new, name="workshop_component_new"),
     path("systems/<int:pk>/workshop/flows/new/", model.flow_new, name="workshop_flow_new"),
     path("systems/<int:pk>/workshop/risks/new/", risks.risk_new, name="workshop_risk_new"),
-    path("workshop/components/<int:pk>/", model.component_edit, name="workshop_component"),
-    path("workshop/components/<int:pk>/delete/", model.component_delete, name="workshop_component_delete"),
-    path("workshop/flows/<int:pk>/", model.flow_edit, name="workshop_flow"),
-    path("workshop/flows/<int:pk>/delete/", model.flow_delete, name="workshop_flow_delete"),
-    path("workshop/risks/<int:pk>/", risks.risk_card, name="workshop_risk"),
-    path("workshop/risks/<int:pk>/transition/", risks.risk_transition, name="workshop_risk_transition"),
-    path("workshop/risks/<int:pk>/dismiss/", risks.risk_dismiss, name="workshop_risk_dismiss"),
-    path("workshop/risks/<int:pk>/edit/", risks.risk_edit, name="workshop_risk_edit"),
-    path("workshop/risks/<int:pk>/mitigate/", risks.risk_mitigate, name="workshop_risk_mitigate"),
-    path("workshop/mitigations/<int:pk>/", mitigations.mitigation_card, name="workshop_mitigation"),
-    path("workshop/mitigations/<int:pk>/edit/", mitigations.mitigation_edit, name="workshop_mitigation_edit"),
+    path("workshop/components/<int:pk>/", gone_aware("component", model.component_edit), name="workshop_component"),
+    path("workshop/components/<int:pk>/delete/", gone_aware("component", model.component_delete),
+         name="workshop_component_delete"),
+    path("workshop/flows/<int:pk>/", gone_aware("flow", model.flow_edit), name="workshop_flow"),
+    path("workshop/flows/<int:pk>/delete/", gone_aware("flow", model.flow_delete), name="workshop_flow_delete"),
+    path("workshop/risks/<int:pk>/", gone_aware("risk", risks.risk_card), name="workshop_risk"),
+    path("workshop/risks/<int:pk>/transition/", gone_aware("risk", risks.risk_transition),
+         name="workshop_risk_transition"),
+    path("workshop/risks/<int:pk>/dismiss/", gone_aware("risk", risks.risk_dismiss), name="workshop_risk_dismiss"),
+    path("workshop/risks/<int:pk>/edit/", gone_aware("risk", risks.risk_edit), name="workshop_risk_edit"),
+    path("workshop/risks/<int:pk>/mitigate/", gone_aware("risk", risks.risk_mitigate), name="workshop_risk_mitigate"),
+    path("workshop/mitigations/<int:pk>/", gone_aware("mitigation", mitigations.mitigation_card),
+         name="workshop_mitigation"),
+    path("workshop/mitigations/<int:pk>/edit/", gone_aware("mitigation", mitigations.mitigation_edit),
+         name="workshop_mitigation_edit"),
 ]

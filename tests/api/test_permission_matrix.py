@@ -73,6 +73,7 @@ E = Row
 EXPECTATIONS: dict[tuple[str, str], Row] = {
     # --- operations and accounts --------------------------------------------------------------------
     ("healthz", "GET"): E(PUBLIC),
+    ("favicon", "GET"): E(PUBLIC),  # a redirect to the static icon
     ("readyz", "GET"): E(ANYTHING),  # 200 or 503 depending on the services, for anyone
     ("login", "GET"): E(("ok",) * 8),  # a signed-in user is sent on to the dashboard
     ("logout", "POST"): E(("login",) * 8),
@@ -138,6 +139,8 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("mitigation_detail", "GET"): E(PAGE_READ, "mitigation"),
     ("mitigation_history", "GET"): E(PAGE_READ, "mitigation"),
     ("mitigation_transition", "POST"): E(PAGE_WRITE, "mitigation"),
+    ("risk_comment", "POST"): E(PAGE_WRITE, "risk"),
+    ("mitigation_comment", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: reports, privacy, import/export -----------------------------------------------------
     ("report_list", "GET"): E(PAGE_ANY_USER),
     ("report_detail", "GET"): E(PAGE_READ, "report"),
@@ -199,6 +202,10 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("mitigation-detail", "PATCH"): E(API_WRITE, "mitigation", body="refs", if_match="mitigation"),
     ("mitigation-detail", "DELETE"): E(API_WRITE, "mitigation", if_match="mitigation"),
     ("external-ref-list", "GET"): E(API_LIST),
+    ("risk-comments-list", "GET"): E(API_READ, "risk_pk"),
+    ("risk-comments-list", "POST"): E(API_WRITE, "risk_pk", body="comment"),
+    ("mitigation-comments-list", "GET"): E(API_READ, "mitigation_pk"),
+    ("mitigation-comments-list", "POST"): E(API_WRITE, "mitigation_pk", body="comment"),
     # --- API: webhooks (team owners) ------------------------------------------------------------------
     ("webhook-list", "GET"): E(API_LIST),
     ("webhook-list", "POST"): E(API_OWNER_CREATE, body="webhook"),
@@ -337,6 +344,7 @@ class World:
             "system_csv": {"pk": self.system.pk, "fmt": "csv"}, "system_kind": {"pk": self.system.pk, "kind": "pia"},
             "component": {"pk": self.component.pk}, "flow": {"pk": self.flow.pk}, "risk": {"pk": self.risk.pk},
             "mitigation": {"pk": self.mitigation.pk}, "team": {"slug": self.team.slug},
+            "risk_pk": {"risk_pk": self.risk.pk}, "mitigation_pk": {"mitigation_pk": self.mitigation.pk},
             "team_csv": {"slug": self.team.slug, "fmt": "csv"},
             "member": {"slug": self.team.slug, "user_id": self.users["viewer"].pk},
             "token": {"slug": self.team.slug, "token_id": self.token_row.pk},
@@ -360,7 +368,7 @@ class World:
             "mitigation": {"system": self.system.pk, "title": "From the matrix"},
             "refs": {"external_refs": [{"tracker": "jira", "external_id": "M-1"}]},
             "webhook": {"url": "http://127.0.0.1:9/other", "events": ["risk.created"]}, "pause": {"active": False},
-            "report": {"kind": "pia"}, "import": {},
+            "report": {"kind": "pia"}, "import": {}, "comment": {"body": "From the matrix"},
         }[key]
 
     def version(self, key: str) -> int:

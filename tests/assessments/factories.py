@@ -30,6 +30,16 @@ def make_injection_system(team, actor, **input_answers):
     return system, chat, llm
 
 
+def open_suggestions(system, actor) -> int:
+    """Accept every suggestion of the system (the register counts only what a person triaged)."""
+    from assessments.models import Risk
+
+    suggestions = list(Risk.objects.filter(system=system, status="suggested").order_by("id"))
+    for risk in suggestions:
+        services.risk_transition(actor=actor, risk=risk, status="open")
+    return len(suggestions)
+
+
 def custom_risk(system, actor, **kwargs):
     defaults = {"title": "Custom risk", "likelihood": 3, "impact": 3}
     defaults.update(kwargs)

@@ -11,7 +11,7 @@ from assessments import services
 from assessments.exports import HEADERS, escape_cell, write_xlsx
 from assessments.models import Risk
 
-from .factories import custom_risk
+from .factories import custom_risk, open_suggestions
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +84,7 @@ def test_xlsx_export_is_what_the_view_shows_and_escaped(login, hostile, contribu
 
 
 def test_team_export_and_unknown_format(login, system, contributor, team):
+    open_suggestions(system, contributor)
     client = login(contributor)
     rows = read_csv(client.get(reverse("team_register_export", args=[team.slug, "csv"])))
     assert len(rows) - 1 == Risk.objects.filter(system__team=team).count()
@@ -106,6 +107,7 @@ def test_export_columns_carry_mitigations_mappings_and_tickets(system, contribut
 
 
 def test_a_large_export_streams(login, system, contributor):
+    open_suggestions(system, contributor)
     for i in range(120):
         custom_risk(system, contributor, title=f"Bulk {i}")
     response = login(contributor).get(reverse("system_register_export", args=[system.pk, "xlsx"]))

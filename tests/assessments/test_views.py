@@ -16,7 +16,7 @@ from catalog.models import FrameworkItem
 from threatmodel.models import AuditEvent, Role
 
 from ..factories import member
-from .factories import custom_risk, in_days
+from .factories import custom_risk, in_days, open_suggestions
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,7 @@ def test_another_teams_register_and_risks_are_404(login, system, outsider):
 
 
 def test_system_register_lists_the_risks_with_bands(login, system, contributor):
+    open_suggestions(system, contributor)
     response = login(contributor).get(reverse("system_register", args=[system.pk]))
     assert response.status_code == 200
     assert len(ids_in(response)) == Risk.objects.filter(system=system).count()
@@ -58,14 +59,15 @@ def test_nav_has_a_register_link(login, contributor, team):
 
 
 def test_filters(login, system, contributor, catalog):
+    open_suggestions(system, contributor)
     client = login(contributor)
     url = reverse("system_register", args=[system.pk])
     everything = Risk.objects.filter(system=system)
     opened = everything.filter(template__ref="AI-IN-001").get()
-    services.risk_transition(actor=contributor, risk=opened, status="open")
+    services.risk_transition(actor=contributor, risk=opened, status="mitigating")
     late = services.risk_update(actor=contributor, risk=everything.filter(template__ref="AI-MD-003").get(),
                                 owner=contributor, due=in_days(-2))
-    assert ids_in(client.get(url, {"status": "open"})) == [opened.pk]
+    assert ids_in(client.get(url, {"status": "mitigating"})) == [opened.pk]
     assert ids_in(client.get(url, {"owner": contributor.username})) == [late.pk]
     assert ids_in(client.get(url, {"due": "overdue"})) == [late.pk]
     critical = ids_in(client.get(url, {"band": "critical"}))
@@ -88,6 +90,7 @@ def test_filters(login, system, contributor, catalog):
 
 
 def test_team_register_filters_by_system(login, system, contributor, team):
+    open_suggestions(system, contributor)
     other = services.risk_create(actor=contributor, system=__import__("tests.factories", fromlist=["x"]).make_system(
         team, contributor, name="Second"), title="Elsewhere")
     url = reverse("team_register", args=[team.slug])
@@ -103,6 +106,7 @@ def _page_queries(client, url) -> int:
 
 
 def test_register_query_count_does_not_grow_with_the_number_of_risks(login, system, contributor, team):
+    open_suggestions(system, contributor)
     client = login(contributor)
     url = reverse("system_register", args=[system.pk])
     team_url = reverse("team_register", args=[team.slug])

@@ -47,7 +47,7 @@ def test_dashboard_shows_what_needs_attention(login, team, contributor, rag):
     assert b.title in html and "Risk acceptances expiring" in html
     assert "2 new threats" in html
     suggested = Risk.objects.filter(system=rag, status="suggested").count()
-    assert f"{suggested} suggestions" in html
+    assert f"{suggested} awaiting triage" in html
 
 
 def test_dashboard_of_another_team_shows_nothing(login, outsider, rag):

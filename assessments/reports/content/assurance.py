@@ -11,12 +11,13 @@ from django.utils import timezone
 from catalog.models import FrameworkItem, ThreatTemplate
 
 from ... import scoring
-from ...models import Mitigation, MitigationStatus, Review, Risk, RiskStatus, Treatment
+from ...models import RISK_ACTIVE, Mitigation, MitigationStatus, Review, Risk, RiskStatus, Treatment
 from ...privacy.selectors import privacy_summary
+from ...selectors import awaiting_triage, triaged
 from ..coverage import RiskFacts, capability_coverage, nist_coverage
 from .scope import audit_section, catalog_section, generated_section, iso_date, person, scope_section, stamp
 
-ACTIVE = (RiskStatus.SUGGESTED, RiskStatus.OPEN, RiskStatus.MITIGATING)
+ACTIVE = RISK_ACTIVE  # triaged and still open; suggestions are outside the register until triaged
 HIGH_BANDS = ("high", "critical")
 
 
@@ -127,8 +128,8 @@ def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
     team = system.team
     matrix = scoring.matrix_for(team)
     team._risk_matrix_cache = matrix
-    risks = list(Risk.objects.filter(system=system).select_related("component", "template", "owner", "accepted_by")
-                 .order_by("id"))
+    register = Risk.objects.filter(system=system)
+    risks = list(triaged(register).select_related("component", "template", "owner", "accepted_by").order_by("id"))
     for r in risks:
         r.system = system
     mitigations = list(Mitigation.objects.filter(system=system).select_related("owner", "control").order_by("id"))
@@ -173,8 +174,9 @@ def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
         "register": {
             "total": len(rows),
             "active": len(active),
+            "awaiting_triage": awaiting_triage(register).count(),
             "by_status": [{"status": s, "label": label, "count": by_status.get(s, 0)}
-                          for s, label in RiskStatus.choices],
+                          for s, label in RiskStatus.choices if s != RiskStatus.SUGGESTED],
             "by_band": [{"band": b, "label": scoring.BAND_LABELS[b], "inherent": inherent_bands.get(b, 0),
                          "residual": residual_bands.get(b, 0)} for b in scoring.BANDS],
             "heat_inherent": scoring.heat_map(((r["likelihood"], r["impact"]) for r in active), matrix),
