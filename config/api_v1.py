@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api.comments import MitigationCommentsViewSet, RiskCommentsViewSet
+from assessments.api.diagram import SystemDiagramViewSet
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
@@ -33,11 +34,13 @@ router.register("imports", ImportViewSet, basename="import")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
+system_diagram = SystemDiagramViewSet.as_view({"get": "diagram"})
 
 urlpatterns = [
     path("", include(router.urls)),
     path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
+    path("systems/<int:system_pk>/diagram/", system_diagram, name="system-diagram"),
     path("", include("catalog.api.urls")),
 ]

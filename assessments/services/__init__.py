@@ -15,6 +15,7 @@ from .refs import external_ref_delete, external_ref_set
 from .reviews import review_sign_off, system_mark_reviewed
 from .risks import risk_accept, risk_create, risk_delete, risk_set_residual, risk_transition, risk_update
 from .sync import external_refs_replace, mitigation_follow_remote
+from .triage import risks_triage, triage_undo
 
 __all__ = [
     "comment_add",
@@ -36,5 +37,7 @@ __all__ = [
     "risk_set_residual",
     "risk_transition",
     "risk_update",
+    "risks_triage",
     "system_mark_reviewed",
+    "triage_undo",
 ]

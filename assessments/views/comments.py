@@ -5,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
@@ -36,8 +38,10 @@ def body_html(comment) -> SafeString:
 def thread_context(user, target) -> dict:
     """What the comments partial shows: the thread and the team members one can @mention."""
     comments = list(selectors.comments_of(target))
+    now = timezone.now()
     for c in comments:
         c.html = body_html(c)
+        c.when = "just now" if (now - c.created_at).total_seconds() < 60 else f"{timesince(c.created_at, now)} ago"
     return {"comments": comments, "comment_max_length": COMMENT_MAX_LENGTH,
             "mentionable": [u.get_username() for u in members_queryset(target.system.team) if u.pk != user.pk]}
 

@@ -4,22 +4,28 @@ flows drawn between them. Pure Python (no Django): the layout, and its SVG (`to_
 Two layouts are computed: `horizontal` (lanes side by side, for a projector or a laptop) and
 `vertical` (lanes stacked, for a phone). Flows leave a card on one side and enter the target on the
 other; several flows on one card are spread along its edge so their arrows stay apart.
+
+Nothing is cut where it matters: a card's name wraps to two lines (sized for presentation mode's
+larger font), a flow's label to two short lines placed in the gap between lanes (never on a card)
+and moved apart from its neighbours; the full texts are in each element's <title> (hover) and the
+cards' accessible names. A gap that a flow marked "crosses a trust boundary" runs through is drawn
+as a boundary between zones.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from html import escape
 
 LANES = (("input", "Inputs"), ("model", "Models"), ("output", "Outputs"))
 KIND_LABEL = {"input": "Input", "model": "Model", "output": "Output"}
 
 # Geometry in SVG user units (the horizontal diagram is drawn about 1:1 on a 1280 px screen).
 LANE_W, LANE_GAP, PAD, HEADER = 238, 84, 12, 46
-BOX_W, BOX_H, BOX_GAP = 214, 84, 16
-NAME_CHARS = 21  # what fits on one line of a card at the card's font size
-LABEL_CHARS = 16
+BOX_W, BOX_H, BOX_GAP = 214, 100, 16
+NAME_CHARS = 18  # what fits on one line of a card, at presentation mode's larger font too
+LABEL_CHARS = 14  # per line of a flow label: the gap between two lanes holds two such lines
+LABEL_LINE, LABEL_SPACING = 14, 32  # a label's line height; the least distance between two labels
 V_WIDTH, V_BOX_W, V_GUTTER = 360, 284, 56
-V_NAME_CHARS = 27
+V_NAME_CHARS = 24
 
 
 @dataclass
@@ -42,6 +48,7 @@ class Box:
     h: float
     stats: CardStats
     url: str = ""  # the card's editor (set by the caller: the layout knows no routes)
+    lines: tuple[str, ...] = ()  # the name wrapped to at most two lines
 
     @property
     def stats_text(self) -> str:
@@ -62,15 +69,15 @@ class Box:
 
     @property
     def name_y(self) -> float:
-        return self.y + 27
+        return self.y + 25
 
     @property
     def stats_y(self) -> float:
-        return self.y + 50
+        return self.y + 66
 
     @property
     def band_y(self) -> float:
-        return self.y + 71
+        return self.y + 87
 
     @property
     def label(self) -> str:
@@ -92,12 +99,14 @@ class Arrow:
     label_x: float
     label_y: float
     crosses_boundary: bool
+    full_label: str = ""
+    label_lines: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
         text = f"{self.source} → {self.target}"
-        if self.label:
-            text += f": {self.label}"
+        if self.full_label or self.label:
+            text += f": {self.full_label or self.label}"
         return text + (" (crosses a trust boundary)" if self.crosses_boundary else "")
 
 
@@ -121,6 +130,15 @@ class LaneBand:
 
 
 @dataclass
+class Boundary:
+    """A trust boundary between two lanes (a flow across that gap crosses it)."""
+
+    x: float
+    y1: float
+    y2: float
+
+
+@dataclass
 class Diagram:
     orientation: str
     width: float
@@ -128,6 +146,7 @@ class Diagram:
     lanes: list[LaneBand] = field(default_factory=list)
     boxes: list[Box] = field(default_factory=list)
     arrows: list[Arrow] = field(default_factory=list)
+    boundaries: list[Boundary] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -137,6 +156,33 @@ class Diagram:
 def shorten(text: str, limit: int = NAME_CHARS) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def wrap(text: str, limit: int, lines: int = 2) -> tuple[str, ...]:
+    """Words on at most `lines` lines of `limit` characters (a longer word is split); the last line
+    ends in "…" when text is left over."""
+    words = " ".join(str(text).split()).split(" ")
+    out: list[str] = []
+    current = ""
+    while words:
+        if len(out) == lines - 1:  # the last line takes the rest
+            rest = " ".join([current, *words]).strip()
+            out.append(rest if len(rest) <= limit else rest[: limit - 1].rstrip() + "…")
+            return tuple(out)
+        word = words.pop(0)
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= limit:
+            current = candidate
+        elif not current:  # one word longer than a line: split it
+            out.append(word[:limit])
+            words.insert(0, word[limit:])
+        else:
+            out.append(current)
+            current = ""
+            words.insert(0, word)
+    if current:
+        out.append(current)
+    return tuple(out)
 
 
 def _fmt(v: float) -> str:
@@ -238,59 +284,55 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
         s, t = boxes[f.source_id], boxes[f.target_id]
         so, to = ports[f.id]
         d, lx, ly = route(s, t, so, to)
+        if orientation == "horizontal" and abs(t.x - s.x) > LANE_W + LANE_GAP:  # across two gaps: label by the target
+            lx = t.x - (LANE_GAP + LANE_W - BOX_W) / 2 if t.x > s.x else t.x + t.w + (LANE_GAP + LANE_W - BOX_W) / 2
+            ly = t.cy + to - 6
         answers = getattr(f, "answers", None) or {}
-        arrows.append(Arrow(f.id, d, s.name, t.name, shorten(getattr(f, "label", "") or "", LABEL_CHARS), lx, ly,
-                            answers.get("crosses_trust_boundary") is True))
-    return Diagram(orientation, width, height, lanes, list(boxes.values()), arrows)
+        full = " ".join(str(getattr(f, "label", "") or "").split())
+        arrows.append(Arrow(f.id, d, s.name, t.name, shorten(full, LABEL_CHARS), lx, ly,
+                            answers.get("crosses_trust_boundary") is True, full, wrap(full, LABEL_CHARS)))
+    for b in boxes.values():
+        b.lines = wrap(b.name, NAME_CHARS if orientation == "horizontal" else V_NAME_CHARS)
+    if orientation == "horizontal":
+        _spread_labels(arrows, height)
+    boundaries = _boundaries(arrows, boxes, flows, lanes) if orientation == "horizontal" else []
+    return Diagram(orientation, width, height, lanes, list(boxes.values()), arrows, boundaries)
 
 
-# --- SVG ----------------------------------------------------------------------------------------
-# Built here rather than in a template: a 60-component system draws a few hundred elements twice
-# (both orientations), which the template engine takes ~30 ms for and this takes ~2 ms. Every text is
-# escaped; there is no inline style or script (classes only, styled by static/css/workshop.css).
+def _spread_labels(arrows: list[Arrow], height: float) -> None:
+    """Labels in the same gap are moved apart (top to bottom) so that no two overlap."""
+    by_column: dict[float, list[Arrow]] = {}
+    for a in arrows:
+        if a.label:
+            by_column.setdefault(round(a.label_x), []).append(a)
+    for column in by_column.values():
+        column.sort(key=lambda a: (a.label_y, a.id))
+        floor = PAD + HEADER / 2
+        for a in column:
+            a.label_y = max(a.label_y, floor)
+            floor = a.label_y + LABEL_SPACING
+        overflow = column[-1].label_y + LABEL_LINE - (height - PAD)
+        if overflow > 0:  # pushed past the bottom: shift the column up, keeping the spacing
+            for a in column:
+                a.label_y -= overflow
 
-def _e(value) -> str:
-    return escape(str(value), quote=True)
+
+def _boundaries(arrows, boxes, flows, lanes) -> list[Boundary]:
+    """One boundary per gap between adjacent lanes that a trust-boundary flow runs across."""
+    lane_of = {kind: i for i, (kind, _title) in enumerate(LANES)}
+    crossing = {a.id for a in arrows if a.crosses_boundary}
+    gaps = set()
+    for f in flows:
+        if f.id in crossing:
+            i, j = sorted((lane_of.get(boxes[f.source_id].kind, 0), lane_of.get(boxes[f.target_id].kind, 0)))
+            gaps.update(range(i, j))
+    top = min((lane.y for lane in lanes), default=PAD)
+    bottom = max((lane.y + lane.h for lane in lanes), default=PAD)
+    return [Boundary(PAD + (g + 1) * LANE_W + g * LANE_GAP + LANE_GAP / 2, top, bottom) for g in sorted(gaps)]
 
 
 def to_svg(d: Diagram, suffix: str, system_name: str) -> str:
-    """The diagram as an SVG element (a string of escaped markup)."""
-    lanes = ", ".join(f"{lane.count} {lane.title.lower()}" for lane in d.lanes)
-    n = len(d.arrows)
-    out = [
-        f'<svg class="diagram-svg diagram-{suffix}" viewBox="0 0 {_fmt(d.width)} {_fmt(d.height)}" '
-        f'aria-labelledby="diagram-title-{suffix}" focusable="false">'
-        f'<title id="diagram-title-{suffix}">Diagram of {_e(system_name)}: {lanes} and {n} data '
-        f'flow{"" if n == 1 else "s"}</title>'
-        f'<defs><marker id="arrow-{suffix}" viewBox="0 0 10 10" refX="2" refY="5" markerUnits="userSpaceOnUse" '
-        f'markerWidth="10" markerHeight="10" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-        f'class="arrowhead"/></marker></defs>'
-    ]
-    for lane in d.lanes:
-        out.append(
-            f'<rect class="lane-bg lane-bg-{lane.kind}" x="{_fmt(lane.x)}" y="{_fmt(lane.y)}" width="{_fmt(lane.w)}" '
-            f'height="{_fmt(lane.h)}" rx="10"/><text class="lane-title" x="{_fmt(lane.title_x)}" '
-            f'y="{_fmt(lane.title_y)}">{lane.title} ({lane.count})</text>')
-    out.append('<g class="flows">')
-    for a in d.arrows:
-        css = "flow flow-boundary" if a.crosses_boundary else "flow"
-        out.append(f'<path class="{css}" d="{a.path}" marker-end="url(#arrow-{suffix})"><title>{_e(a.title)}</title>'
-                   f'</path>')
-        if a.label and d.orientation == "horizontal":
-            out.append(f'<text class="flow-label" x="{_fmt(a.label_x)}" y="{_fmt(a.label_y)}" text-anchor="middle">'
-                       f'{_e(a.label)}</text>')
-    out.append("</g>")
-    for b in d.boxes:
-        top = b.stats.top_band
-        band = (f'Highest: <tspan class="card-band-{top}">{top.upper()}</tspan>' if top else "No open threat")
-        x = _fmt(b.text_x)
-        out.append(
-            f'<a class="card-link" href="{_e(b.url)}" hx-get="{_e(b.url)}" hx-target="#editor" '
-            f'data-component="{b.id}" aria-label="{_e(b.label)}">'
-            f'<rect class="card card-{b.kind}" x="{_fmt(b.x)}" y="{_fmt(b.y)}" width="{_fmt(b.w)}" '
-            f'height="{_fmt(b.h)}" rx="8"/>'
-            f'<text class="card-name" x="{x}" y="{_fmt(b.name_y)}">{_e(b.short)}</text>'
-            f'<text class="card-stats" x="{x}" y="{_fmt(b.stats_y)}">{_e(b.stats_text)}</text>'
-            f'<text class="card-band" x="{x}" y="{_fmt(b.band_y)}">{band}</text></a>')
-    out.append("</svg>")
-    return "".join(out)
+    """The diagram as an SVG element (escaped markup): see diagram_svg."""
+    from .diagram_svg import to_svg as render
+
+    return render(d, suffix, system_name)

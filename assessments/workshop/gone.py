@@ -12,6 +12,8 @@ from functools import wraps
 
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from threatmodel.models import AuditEvent
 from threatmodel.selectors import team_ids_for
@@ -35,7 +37,7 @@ def typed_text(post) -> str:
     """What the person typed (text fields with a value), one "field: value" per line, to copy back."""
     lines = []
     for key, values in post.lists():
-        if key in NOT_TEXT:
+        if key in NOT_TEXT or key.startswith("initial-"):  # hidden copies of the values the form started with
             continue
         for value in values:
             if value.strip() and not value.strip().isdigit():
@@ -47,7 +49,8 @@ def typed_text(post) -> str:
 def gone_response(request, kind: str, event: AuditEvent):
     actor = event.actor
     who = (actor.get_full_name() or actor.get_username()) if actor is not None else "someone"
-    context = {"kind": kind, "who": who, "event": event, "name": event.object_repr,
+    when = "just now" if (timezone.now() - event.at).total_seconds() < 60 else f"{timesince(event.at)} ago"
+    context = {"kind": kind, "who": who, "event": event, "name": event.object_repr, "when": when,
                "typed": typed_text(request.POST) if request.method == "POST" else ""}
     if not request.htmx:
         return render(request, "workshop/gone_page.html", context, status=410)

@@ -3,12 +3,13 @@
 from django.urls import path
 
 from .gone import gone_aware
-from .views import dashboard, mitigations, model, page, risks
+from .views import dashboard, export, mitigations, model, page, risks
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("systems/<int:pk>/workshop/", page.workshop, name="workshop"),
     path("systems/<int:pk>/workshop/live/", page.live, name="workshop_live"),
+    path("systems/<int:pk>/workshop/diagram.<str:fmt>", export.diagram_export, name="workshop_diagram_export"),
     path("systems/<int:pk>/workshop/presence/", page.heartbeat, name="workshop_presence"),
     path("systems/<int:pk>/workshop/leave/", page.leave, name="workshop_leave"),
     path("systems/<int:pk>/workshop/system/", model.system_questions, name="workshop_system_questions"),

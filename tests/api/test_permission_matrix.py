@@ -82,6 +82,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("dashboard", "GET"): E(PAGE_ANY_USER),
     ("workshop", "GET"): E(PAGE_READ, "system"),
     ("workshop_live", "GET"): E(PAGE_READ, "system"),
+    ("workshop_diagram_export", "GET"): E(PAGE_READ, "system_svg"),
     ("workshop_presence", "POST"): E(PAGE_VIEWER_WRITE, "system"),
     ("workshop_leave", "POST"): E(PAGE_VIEWER_WRITE, "system"),
     ("workshop_system_questions", "POST"): E(PAGE_WRITE, "system"),
@@ -233,6 +234,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("system-privacy", "PATCH"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-privacy-sign-off", "POST"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-export", "GET"): E(API_READ, "system_pk"),
+    ("system-diagram", "GET"): E(API_READ, "system_pk"),
     # --- API: catalog (shared reference data: any valid credentials) ----------------------------------
     ("api-catalog-questions", "GET"): E(API_LIST),
     ("api-catalog-threats", "GET"): E(API_LIST),
@@ -341,7 +343,8 @@ class World:
     def kwargs(self, key: str) -> dict:
         return {
             "": {}, "system": {"pk": self.system.pk}, "system_pk": {"system_pk": self.system.pk},
-            "system_csv": {"pk": self.system.pk, "fmt": "csv"}, "system_kind": {"pk": self.system.pk, "kind": "pia"},
+            "system_csv": {"pk": self.system.pk, "fmt": "csv"},
+            "system_svg": {"pk": self.system.pk, "fmt": "svg"}, "system_kind": {"pk": self.system.pk, "kind": "pia"},
             "component": {"pk": self.component.pk}, "flow": {"pk": self.flow.pk}, "risk": {"pk": self.risk.pk},
             "mitigation": {"pk": self.mitigation.pk}, "team": {"slug": self.team.slug},
             "risk_pk": {"risk_pk": self.risk.pk}, "mitigation_pk": {"mitigation_pk": self.mitigation.pk},

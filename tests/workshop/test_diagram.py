@@ -27,6 +27,7 @@ def test_lanes_hold_their_components_in_order():
     assert boxes[1].x == boxes[2].x < boxes[3].x < boxes[4].x
     assert boxes[1].y < boxes[2].y
     assert boxes[2].short.endswith("…") and len(boxes[2].short) <= diagram.NAME_CHARS
+    assert boxes[2].lines == diagram.wrap(boxes[2].name, diagram.NAME_CHARS) and len(boxes[2].lines) == 2
     for b in d.boxes:  # every card fits in the drawing
         assert b.x >= 0 and b.x + b.w <= d.width and b.y >= 0 and b.y + b.h <= d.height
 

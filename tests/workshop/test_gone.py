@@ -27,7 +27,8 @@ def test_saving_a_deleted_component_explains_and_keeps_the_text(login, contribut
     assert response.status_code == 409
     assert response["HX-Retarget"] == "#editor" and response["HX-Reswap"] == "innerHTML"
     html = response.content.decode()
-    assert "was deleted by Alice Adams" in html and "ago" in html and 'role="alert"' in html
+    assert "was deleted by Alice Adams" in html and "just now" in html and 'role="alert"' in html
+    assert "initial" not in html.split("<textarea", 1)[1]
     assert "name: Refund tool call" in html and "description: Calls the refund API" in html
     page = login(contributor).post(reverse("workshop_component", args=[component.pk]), data)
     assert page.status_code == 410 and "was deleted by Alice Adams" in page.content.decode()
