@@ -41,3 +41,57 @@ def test_saving_a_component_someone_deleted_keeps_the_text(page, live_server, wo
     screenshot(page, "workshop-deleted-meanwhile-1280")
     assert not violations(page)
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+OVERLAPS = """(svg) => {
+  const boxes = [...svg.querySelectorAll('rect.card')].map(r => r.getBoundingClientRect());
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1
+    && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const problems = [];
+  svg.querySelectorAll('text.card-name').forEach(t => {
+    const box = t.getBoundingClientRect();
+    if (!boxes.some(b => inside(box, b))) problems.push('name outside its card: ' + t.textContent);
+  });
+  const labels = [...svg.querySelectorAll('text.flow-label')].map(t => [t.textContent, t.getBoundingClientRect()]);
+  labels.forEach(([text, box], i) => {
+    if (boxes.some(b => hit(box, b))) problems.push('label on a card: ' + text);
+    labels.slice(i + 1).forEach(([other, o]) => {
+      if (hit(box, o)) problems.push('labels overlap: ' + text + ' / ' + other);
+    });
+  });
+  return problems;
+}"""
+
+
+def test_diagram_has_no_cut_names_or_overlaps_and_downloads(page, live_server, workshop_team, copilot, screenshot):
+    from threatmodel import services as tm
+    from threatmodel.models import Component
+
+    fran = workshop_team["facilitator"]
+    chat = Component.objects.filter(system=copilot, kind="input").order_by("id").first()
+    tm.component_update(actor=fran, component=chat, name="Customer chat message from the web widget")
+    llm = Component.objects.filter(system=copilot, kind="model").first()
+    for i, name in enumerate(("Order lookup tool call result", "Refund tool call", "Shipping status")):
+        extra = tm.component_create(actor=fran, system=copilot, kind="input", name=name)
+        tm.flow_create(actor=fran, system=copilot, source=extra, target=llm, label=f"tool result number {i}")
+    base = live_server.url
+    login(page, base, "fran")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(base + reverse("workshop", args=[copilot.pk]))
+    svg = page.locator("svg.diagram-h")
+    expect(svg.locator("a.card-link > title", has_text="Customer chat message from the web widget")).to_have_count(1)
+    assert svg.evaluate(OVERLAPS) == []
+    screenshot(page, "workshop-diagram-1440")
+    page.keyboard.press("p")  # presentation mode: larger text, same guarantees
+    page.wait_for_function("document.documentElement.classList.contains('presenting')")
+    assert svg.evaluate(OVERLAPS) == []
+    screenshot(page, "workshop-diagram-presenting-1440")
+    page.keyboard.press("p")
+    for fmt, magic in (("svg", b"<?xml"), ("png", b"\x89PNG")):
+        with page.expect_download() as info:
+            page.get_by_role("link", name=fmt.upper(), exact=True).click()
+        assert info.value.suggested_filename.endswith(f"-diagram.{fmt}")
+        with open(info.value.path(), "rb") as got:
+            assert got.read().startswith(magic)
+    assert not violations(page)

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from threatmodel.models import Role
 
 from ... import scoring
-from .. import cards, selectors
+from .. import cards, selectors, triage
 
 REFRESH_EVENT = "workshop:refresh"  # tells the page to poll now (see static/js/workshop.js)
 INVALID, CONFLICT = 422, 409
@@ -21,11 +21,16 @@ def csrf_input(request) -> str:
 
 
 def card_lists(request, register, can_edit: bool) -> dict:
-    """The four risk lists of the page, rendered by the card renderer."""
+    """The four risk lists of the page, rendered by the card renderer (suggestions grouped by threat)."""
     matrix = scoring.matrix_for(register.team) if register.team is not None else None
     token = csrf_input(request) if can_edit else ""
-    return {name: cards.risk_cards(getattr(register, name), matrix, can_edit=can_edit, csrf_input=token)
-            for name in ("suggestions", "register", "closed", "dismissed")}
+    lists = {name: cards.risk_cards(getattr(register, name), matrix, can_edit=can_edit, csrf_input=token)
+             for name in ("register", "closed", "dismissed")}
+    system_id = register.suggestions[0].system_id if register.suggestions else None
+    lists["suggestions"] = triage.suggestion_cards(
+        register.suggestions, matrix, can_edit=can_edit, csrf_input=token,
+        triage_url=reverse("workshop_triage", args=[system_id]) if system_id else "")
+    return lists
 
 
 def require_edit(role: str) -> None:
