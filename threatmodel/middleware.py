@@ -59,7 +59,8 @@ def _is_integrity_like(exc: DatabaseError) -> bool:
 
 class PrivateResponseMiddleware:
     """Nothing of a team's is kept by a browser or a shared cache: authenticated pages, every API response
-    and every PDF say `Cache-Control: private, no-store`. (API clients still revalidate with ETags.)"""
+    and every PDF say `Cache-Control: private, no-store`. (API clients still revalidate with ETags.) A view that
+    declares its response public (a published schema, say) keeps that."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -67,6 +68,8 @@ class PrivateResponseMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        if "public" in response.get("Cache-Control", ""):
+            return response
         if (request.path.startswith("/api/") or (user is not None and user.is_authenticated)
                 or response.get("Content-Type", "").startswith("application/pdf")):
             patch_cache_control(response, private=True, no_store=True)
