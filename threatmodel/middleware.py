@@ -68,7 +68,8 @@ class PrivateResponseMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if "public" in response.get("Cache-Control", ""):
+        declared = response.get("Cache-Control", "")
+        if "public" in declared or "no-store" in declared:
             return response
         if (request.path.startswith("/api/") or (user is not None and user.is_authenticated)
                 or response.get("Content-Type", "").startswith("application/pdf")):
