@@ -13,6 +13,7 @@ from .. import selectors, services
 from ..forms import ResidualForm, RiskAcceptForm, RiskForm, RiskTransitionForm
 from ..models import Mitigation
 from ..services.residual import suggested_residual_for
+from ..workshop.cards import why_words
 from .comments import thread_context
 from .common import can_edit, require_edit, run_service
 from .history import history_rows
@@ -28,7 +29,8 @@ def _page(request, risk, *, tab="details", **forms):
     mitigations = list(risk.mitigations.select_related("owner", "control").order_by("id"))
     context = {"risk": risk, "system": risk.system, "team": team, "can_edit": editable, "tab": tab,
                "mitigations": mitigations, "external_refs": list(risk.external_refs.all()),
-               "mappings": risk.mappings, "suggested_residual": suggested_residual_for(risk, mitigations)}
+               "mappings": risk.mappings, "suggested_residual": suggested_residual_for(risk, mitigations),
+               "why": [why_words(fact) for fact in risk.why or ()]}
     if tab == "history":
         context["events"] = history_rows(selectors.history_for(risk)[:500])
     else:

@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from catalog.engine.describe import why_in_words
+from catalog.questions import all_questions
+
 from .. import scoring
 from ..models import MitigationStatus, RiskStatus, Treatment
 
@@ -39,6 +42,12 @@ def _pattern(name: str, placeholder=_PK) -> str:
 @lru_cache(maxsize=4096)
 def url_ref(name: str, ref: str) -> str:
     return _pattern(name, _REF).format(quote(ref, safe=""))
+
+
+@lru_cache(maxsize=8192)
+def why_words(sentence: str) -> str:
+    """A "why it applies" fact in the question's own words (the catalog's renderer, cached per sentence)."""
+    return why_in_words(sentence, all_questions())
 
 
 def url(name: str, pk: int) -> str:
@@ -79,7 +88,7 @@ def card_body(risk, matrix, today=None) -> SafeString:
         where += f' · <span class="status-label">{e(STATUS_LABELS.get(st, st))}</span>'
     out.append(f'<p class="risk-where">{where}</p>')
     if risk.why:
-        facts = "".join(f"<li>{e(fact)}</li>" for fact in risk.why)
+        facts = "".join(f"<li>{e(why_words(fact))}</li>" for fact in risk.why)
         out.append(f'<div class="why"><p class="why-title">Why it applies</p><ul>{facts}</ul></div>')
     out.append(getattr(risk, "tags_html", "") or "")
     if risk.stale:

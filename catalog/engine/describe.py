@@ -1,8 +1,13 @@
-"""A rule in plain words, for the threat pages: a tree of {"text", "children"} nodes.
+"""Rules and the facts that made them hold, in plain words: one renderer for the catalog's threat pages
+(`describe_rule`, a tree of {"text", "children"} nodes) and the "why it applies" of a suggestion
+(`why_in_words`). Both name the question in its own words and the answer by its choice label:
+"the input: “Can outsiders put content into this input?” is yes" on the threat page,
+"Customer chat: “Can outsiders put content into this input?” is yes" on the suggestion.
 
 Works on the raw `when` tree as stored (validated at load), with the questionnaire for labels.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,20 +55,73 @@ def _subject(tree: Mapping, applies_to: tuple[str, ...], questions: Mapping) -> 
     return "it", None, str(tree)
 
 
+def _phrase(who: str, question, key: str, verb: str, words: str) -> str:
+    """The one shape of every sentence: who, the question in its own words, what the answer is."""
+    asked = f"“{question.label}”" if question is not None else key
+    return f"{who}: {asked} {verb} {words}"
+
+
 def describe_condition(tree: Mapping, applies_to: tuple[str, ...], questions: Mapping) -> str:
     who, question, key = _subject(tree, applies_to, questions)
-    asked = f"“{question.label}”" if question is not None else key
     if "exists" in tree:
-        return f"{who}: {asked} is {'answered' if tree['exists'] else 'not answered'}"
+        return _phrase(who, question, key, "is", "answered" if tree["exists"] else "not answered")
     if "is" in tree:
-        return f"{who}: {asked} is {_value_words(question, tree['is'])}"
+        return _phrase(who, question, key, "is", _value_words(question, tree["is"]))
     if "contains" in tree:
-        return f"{who}: {asked} includes {_value_words(question, tree['contains'])}"
+        return _phrase(who, question, key, "includes", _value_words(question, tree["contains"]))
     values = tree.get("in") or []
     listed = ", ".join(_value_words(question, v) for v in values)
     if question is not None and question.type == "multi":
-        return f"{who}: {asked} includes any of {listed}"
-    return f"{who}: {asked} is one of {listed}"
+        return _phrase(who, question, key, "includes any of", listed)
+    return _phrase(who, question, key, "is one of", listed)
+
+
+# The engine's fact sentences (catalog.engine.explain): "<who> has <key> = <value>", "<who> has <key>
+# including <values>", "<who> has no answer for <key>"; who is "system", "input 'Name'" or
+# "flow 'A' -> 'B'".
+_FACT = re.compile(r"^(?P<who>.+?) has (?:no answer for (?P<unanswered>\w+)|(?P<key>\w+) "
+                   r"(?:= (?P<value>.*)|including (?P<including>.*)))$")
+_COMPONENT = re.compile(r"^(?P<kind>input|model|output) '(?P<name>.*)'$")
+_FLOW = re.compile(r"^flow '(?P<source>.*)' -> '(?P<target>.*)'$")
+
+
+def _fact_subject(who: str) -> tuple[str, str] | None:
+    if who == "system":
+        return "system", "The system"
+    if m := _COMPONENT.match(who):
+        return m["kind"], m["name"]
+    if m := _FLOW.match(who):
+        return "flow", f"The flow {m['source']} → {m['target']}"
+    return None
+
+
+def _answer_words(question, raw: str) -> str:
+    if raw in ("true", "false"):
+        return _value_words(question, raw == "true")
+    if raw == "(none)":
+        return "nothing"
+    if question.type == "multi":
+        return ", ".join(_value_words(question, v) for v in raw.split(", "))
+    return _value_words(question, raw)
+
+
+def why_in_words(sentence: str, questions: Mapping) -> str:
+    """An engine fact in the question's own words ("Customer chat: “Can outsiders put content into this
+    input?” is yes"); a sentence it cannot read is returned unchanged."""
+    m = _FACT.match(sentence)
+    subject = _fact_subject(m["who"]) if m else None
+    if subject is None:
+        return sentence
+    scope, who = subject
+    key = m["unanswered"] or m["key"]
+    question = questions.get((scope, key))
+    if question is None:
+        return sentence
+    if m["unanswered"]:
+        return _phrase(who, question, key, "is", "not answered")
+    if m["including"] is not None:
+        return _phrase(who, question, key, "includes", _answer_words(question, m["including"]))
+    return _phrase(who, question, key, "is", _answer_words(question, m["value"]))
 
 
 def describe_rule(tree: Any, applies_to, questions: Mapping) -> dict:

@@ -68,7 +68,7 @@ def test_facilitator_builds_a_rag_chatbot_and_scores_prompt_injection(page, live
     # prompt injection is suggested, with the facts that triggered it
     card = page.locator("[data-list=suggestions] .risk-card", has_text="Direct prompt injection by users")
     expect(card).to_be_visible()
-    expect(card.locator(".why")).to_contain_text("untrusted_content = true")
+    expect(card.locator(".why")).to_contain_text("Customer chat: “Can outsiders put content into this input?” is yes")
     expect(card.locator(".tags")).to_contain_text("LLM01:2025")
     screenshot(page, "workshop-suggestions-1280")
     card.get_by_role("button", name="Accept").click()
