@@ -21,11 +21,11 @@ KIND_LABEL = {"input": "Input", "model": "Model", "output": "Output"}
 # Geometry in SVG user units (the horizontal diagram is drawn about 1:1 on a 1280 px screen).
 LANE_W, LANE_GAP, PAD, HEADER = 238, 84, 12, 46
 BOX_W, BOX_H, BOX_GAP = 214, 100, 16
-NAME_CHARS = 18  # what fits on one line of a card, at presentation mode's larger font too
+NAME_CHARS = 15  # what fits on one line of a card (wide bold fonts such as DejaVu Sans included)
 LABEL_CHARS = 14  # per line of a flow label: the gap between two lanes holds two such lines
 LABEL_LINE, LABEL_SPACING = 14, 32  # a label's line height; the least distance between two labels
 V_WIDTH, V_BOX_W, V_GUTTER = 360, 284, 56
-V_NAME_CHARS = 24
+V_NAME_CHARS = 20
 
 
 @dataclass

@@ -65,7 +65,8 @@ def to_svg(d: Diagram, suffix: str, system_name: str, *, links: bool = True) -> 
         band = (f'Highest: <tspan class="card-band-{top}">{top.upper()}</tspan>' if top else "No open threat")
         x = _fmt(b.text_x)
         opener = (f'<a class="card-link" href="{_e(b.url)}" hx-get="{_e(b.url)}" hx-target="#editor" '
-                  f'data-component="{b.id}" aria-label="{_e(b.label)}">' if links else
+                  f'data-component="{b.id}" data-kind="{b.kind}" aria-label="{_e(b.label)}" '
+                  f'aria-keyshortcuts="Alt+ArrowUp Alt+ArrowDown">' if links else
                   f'<g class="card-group" data-component="{b.id}">')
         out.append(
             opener + f'<title>{_e(b.name)}</title>'

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .gone import gone_aware
-from .views import dashboard, export, mitigations, model, page, risks, triage
+from .views import dashboard, export, mitigations, model, order, page, risks, triage
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("systems/<int:pk>/workshop/flows/new/", model.flow_new, name="workshop_flow_new"),
     path("systems/<int:pk>/workshop/risks/new/", risks.risk_new, name="workshop_risk_new"),
     path("systems/<int:pk>/workshop/triage/", triage.triage, name="workshop_triage"),
+    path("systems/<int:pk>/workshop/reorder/", order.lane_reorder, name="workshop_lane_reorder"),
     path("systems/<int:pk>/workshop/triage/undo/", triage.triage_undo, name="workshop_triage_undo"),
     path("workshop/components/<int:pk>/", gone_aware("component", model.component_edit), name="workshop_component"),
     path("workshop/components/<int:pk>/delete/", gone_aware("component", model.component_delete),

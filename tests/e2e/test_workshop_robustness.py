@@ -1,5 +1,7 @@
 """Saving what someone else deleted meanwhile: the editor says who deleted it and keeps the text to copy."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -95,3 +97,38 @@ def test_diagram_has_no_cut_names_or_overlaps_and_downloads(page, live_server, w
         with open(info.value.path(), "rb") as got:
             assert got.read().startswith(magic)
     assert not violations(page)
+
+
+def test_cards_reorder_by_keyboard_and_by_drag(page, live_server, workshop_team, copilot, screenshot):
+    from threatmodel import services as tm
+    from threatmodel.selectors import system_model
+
+    fran = workshop_team["facilitator"]
+    tm.component_create(actor=fran, system=copilot, kind="input", name="Partner feed")
+
+    def inputs():
+        return [c.name for c in system_model(copilot)[0] if c.kind == "input"]
+
+    first, second, third = inputs()
+    base = live_server.url
+    errors = collect_errors(page)
+    login(page, base, "fran")
+    page.goto(base + reverse("workshop", args=[copilot.pk]))
+    lane = page.locator("svg.diagram-h a.card-link[data-kind=input]")
+    lane.nth(0).focus()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(page.locator("#ws-status")).to_have_text("Order saved.")
+    expect(lane.nth(1)).to_have_attribute("aria-label", re.compile(f"^Input {first}:"))
+    assert inputs() == [second, first, third]
+
+    # drag the last card to the top of its lane
+    last, top = lane.nth(2).bounding_box(), lane.nth(0).bounding_box()
+    page.mouse.move(last["x"] + 40, last["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(last["x"] + 40, top["y"] + 5, steps=8)
+    page.mouse.up()
+    expect(lane.nth(0)).to_have_attribute("aria-label", re.compile(f"^Input {third}:"))
+    assert inputs() == [third, second, first]
+    expect(page.locator("#editor [data-editor-form]")).to_have_count(0)  # the drag did not open the editor
+    screenshot(page, "workshop-reordered-1280")
+    assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -1,6 +1,7 @@
 """Writes for the modeling domain. Every function is keyword-only, validates, writes in one
 transaction, records one audit event and queues side effects on commit."""
 
+from .order import components_reorder
 from .systems import (
     component_create,
     component_delete,
@@ -27,6 +28,7 @@ __all__ = [
     "component_create",
     "component_delete",
     "component_update",
+    "components_reorder",
     "flow_create",
     "flow_delete",
     "flow_update",
