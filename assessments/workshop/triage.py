@@ -100,17 +100,64 @@ def group_card(members, matrix, *, can_edit: bool, csrf_input: str, triage_url: 
     return "".join(out)
 
 
+def _catalog_facts(risks) -> tuple[dict[int, str], dict[int, str]]:
+    """({template id: category}, {template id: its framework refs, space separated}): two queries."""
+    from catalog.models import ThreatTemplate
+
+    ids = {r.template_id for r in risks if r.template_id}
+    if not ids:
+        return {}, {}
+    categories = dict(ThreatTemplate.objects.filter(pk__in=ids).values_list("pk", "category"))
+    refs: dict[int, list[str]] = {}
+    for tid, fw, ref in ThreatTemplate.mappings.through.objects.filter(threattemplate_id__in=ids).values_list(
+            "threattemplate_id", "frameworkitem__framework__key", "frameworkitem__ref"):
+        refs.setdefault(tid, []).append(f"{fw} {ref}")
+    return categories, {tid: " | ".join(v) for tid, v in refs.items()}
+
+
+def _filter_bar(members_list, categories: dict) -> str:
+    """Filter and search over the suggestion list (client side, static/js/triage-filter.js)."""
+    cats = sorted({categories.get(r.template_id, "") for m in members_list for r in m} - {""})
+    comps = sorted({c.name for m in members_list for r in m if (c := getattr(r, "component_obj", None)) is not None})
+    option = "".join
+
+    return (
+        '<form id="suggestion-filter" class="suggestion-filter" data-live-editor role="search" '
+        'aria-label="Filter the suggestions">'
+        '<label>Search <input type="search" name="q" placeholder="title, reason, framework item"></label>'
+        '<label>Category <select name="category"><option value="">Any</option>'
+        + option(f'<option value="{e(c)}">{e(c.replace("_", " "))}</option>' for c in cats) + '</select></label>'
+        '<label>Component <select name="component"><option value="">Any</option>'
+        + option(f'<option value="{e(c)}">{e(c)}</option>' for c in comps) + '</select></label>'
+        '<label>Framework item <input type="text" name="framework" placeholder="e.g. LLM01, MEASURE 2.7"></label>'
+        '<label>Score at least <select name="score"><option value="">Any</option><option value="5">5 (medium)'
+        '</option><option value="10">10 (high)</option><option value="20">20 (critical)</option></select></label>'
+        '<output class="filter-count" aria-live="polite"></output></form>')
+
+
+def _wrap(card: str, members, categories: dict, refs: dict) -> str:
+    first = members[0]
+    names = "|".join(c.name for r in members if (c := getattr(r, "component_obj", None)) is not None)
+    score = max(r.likelihood * r.impact for r in members)
+    return (f'<div class="suggestion" data-category="{e(categories.get(first.template_id, ""))}" '
+            f'data-components="{e(names)}" data-refs="{e(refs.get(first.template_id, ""))}" '
+            f'data-score="{score}">{card}</div>')
+
+
 def suggestion_cards(risks, matrix, *, can_edit: bool, csrf_input: str, triage_url: str) -> SafeString:
-    """The suggestion list: single suggestions as cards (with a select box), repeated threats grouped."""
+    """The suggestion list: single suggestions as cards (with a select box), repeated threats grouped, under a
+    filter bar (text, category, component, framework item, score)."""
     today = timezone.localdate()
-    out = []
-    for members in groups(risks):
+    grouped = groups(risks)
+    categories, refs = _catalog_facts(risks)
+    out = [_filter_bar(grouped, categories)] if len(risks) > 1 else []
+    for members in grouped:
         if len(members) == 1:
             card = cards.risk_card(members[0], matrix, can_edit=can_edit, csrf_input=csrf_input, today=today)
             if can_edit:
                 card = card.replace('<div class="risk-actions">', '<div class="risk-actions">' + _select(members[0]), 1)
-            out.append(card)
         else:
-            out.append(group_card(members, matrix, can_edit=can_edit, csrf_input=csrf_input, triage_url=triage_url,
-                                  today=today))
+            card = group_card(members, matrix, can_edit=can_edit, csrf_input=csrf_input, triage_url=triage_url,
+                              today=today)
+        out.append(_wrap(card, members, categories, refs))
     return SafeString("".join(out))  # nosec B703 - reviewed: built from escaped parts

@@ -61,4 +61,16 @@ def test_grouped_accept_and_bulk_dismiss_with_undo(page, live_server, workshop_t
         expect(page.locator(f"[data-list=suggestions] #risk-{pk}")).to_be_visible()
     assert set(Risk.objects.filter(pk__in=picked).values_list("status", flat=True)) == {"suggested"}
     screenshot(page, "workshop-after-undo-1280")
+
+    # filter and search the list
+    bar = page.locator("#suggestion-filter")
+    bar.get_by_label("Component").select_option("Partner chat")
+    expect(bar.locator(".filter-count")).to_contain_text(" shown")
+    visible = page.locator("[data-list=suggestions] .suggestion:visible")
+    assert visible.count() >= 1
+    for i in range(visible.count()):
+        assert "Partner chat" in visible.nth(i).get_attribute("data-components")
+    bar.get_by_label("Component").select_option("")
+    bar.get_by_label("Search").fill("zzz-nothing-matches")
+    expect(page.locator("[data-list=suggestions] .suggestion:visible")).to_have_count(0)
     assert not [e for e in errors if "Content Security Policy" in e], errors

@@ -69,3 +69,12 @@ def test_bulk_dismiss_needs_one_reason_and_is_all_or_nothing(login, contributor,
     assert done.status_code == 200
     assert AuditEvent.objects.filter(action="risk.transitioned", object_id__in=[str(r.pk) for r in picked]).count() == 3
     assert login(viewer).post(url, {"action": "accept", "risk": [picked[0].pk]}, **HX).status_code == 403
+
+
+def test_the_suggestion_list_has_a_filter_with_what_it_holds(login, contributor, rag):
+    html = login(contributor).get(reverse("workshop", args=[rag.pk])).content.decode()
+    suggestions = html.split('id="suggestions"', 1)[1].split("</section>", 1)[0]
+    assert 'id="suggestion-filter"' in suggestions and 'role="search"' in suggestions
+    assert '<option value="Customer chat">Customer chat</option>' in suggestions  # components present
+    assert "data-refs=" in suggestions and "OWASP-LLM-2025 LLM01:2025" in suggestions
+    assert 'data-score="' in suggestions and 'data-category="' in suggestions
