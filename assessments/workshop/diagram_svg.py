@@ -17,7 +17,9 @@ def _name_text(b: Box, x: str) -> str:
     lines = b.lines or (b.short,)
     if len(lines) == 1:
         return f'<text class="card-name" x="{x}" y="{_fmt(b.name_y + 9)}">{_e(lines[0])}</text>'
-    spans = "".join(f'<tspan x="{x}" y="{_fmt(b.name_y + i * 19)}">{_e(line)}</tspan>' for i, line in enumerate(lines))
+    last = len(lines) - 1  # a space ends every line but the last: the text reads whole ("Help-centre articles")
+    spans = "".join(f'<tspan x="{x}" y="{_fmt(b.name_y + i * 19)}">{_e(line)}{" " if i < last else ""}</tspan>'
+                    for i, line in enumerate(lines))
     return f'<text class="card-name">{spans}</text>'
 
 
@@ -56,8 +58,8 @@ def to_svg(d: Diagram, suffix: str, system_name: str, *, links: bool = True) -> 
                 continue
             lines = a.label_lines or (a.label,)
             top = a.label_y - (len(lines) - 1) * LABEL_LINE / 2
-            spans = "".join(f'<tspan x="{_fmt(a.label_x)}" y="{_fmt(top + i * LABEL_LINE)}">{_e(line)}</tspan>'
-                            for i, line in enumerate(lines))
+            spans = "".join(f'<tspan x="{_fmt(a.label_x)}" y="{_fmt(top + i * LABEL_LINE)}">{_e(line)}'
+                            f'{" " if i < len(lines) - 1 else ""}</tspan>' for i, line in enumerate(lines))
             out.append(f'<text class="flow-label" text-anchor="middle"><title>{_e(a.title)}</title>{spans}</text>')
     out.append("</g>")
     for b in d.boxes:
