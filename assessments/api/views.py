@@ -1,13 +1,12 @@
 """Risks, mitigations and external references over the API (docs/api.md).
 
-Writes: one request is one transaction. The object is locked and its version checked against
-If-Match first (428 without it, 412 when stale), then the same services as the pages run in order:
-field changes, the status transition, the external references. Two writers holding the same ETag:
-the first takes the row lock, the second waits for it and then finds a newer version (412).
+Writes: one request is one transaction and one call of the service the pages call (`risk_apply`,
+`mitigation_apply`, ...): one version bump, one audit event, one webhook whatever the PATCH carries.
+The base (threatmodel.api.base.ResourceViewSet) locks the row and checks If-Match first (428 without
+it, 412 when stale, 404 when a concurrent DELETE committed first).
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,9 +14,9 @@ from rest_framework import status as http
 from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
-from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet, etag_for
+from threatmodel.api.base import ListMixin, TeamScopedViewSet, WriteViewSet, etag_for
 from threatmodel.models import Role
-from threatmodel.services.common import check_version, require_role
+from threatmodel.services.common import require_role
 
 from .. import selectors, services
 from ..models import ExternalRef, Mitigation, MitigationStatus, Risk, RiskStatus
@@ -57,13 +56,13 @@ def _external(raw: str) -> Q:
     return Q(tracker=tracker) & (Q(key=key) | Q(external_id=key))
 
 
-class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
-    """What risks and mitigations share: scoping, locking, If-Match, the order of service calls."""
+class _RegisterViewSet(ListMixin, WriteViewSet):
+    """What risks and mitigations share: scoping, reads from prefetched rows, the write services."""
 
     require_if_match = True
+    bind_instance = False
     keys_first = True  # SyncCursorPagination: page keys from the (system, updated_at, id) index, then rows
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    model = None
     kind = ""
     query_serializer_class = None
 
@@ -118,10 +117,10 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(row["version"])})
         return Response(self.get_serializer(self.attach([row])[0]).data)
 
-    def represent(self, pk) -> dict:
-        return self.get_serializer(self.attach([self.page_rows(self.scoped()).get(pk=pk)])[0]).data
+    def represent(self, obj) -> dict:
+        return self.get_serializer(self.attach([self.page_rows(self.scoped()).get(pk=obj.pk)])[0]).data
 
-    # --- writes ------------------------------------------------------------------
+    # --- writes: the body goes to the service as it is -----------------------------
     def system_for_write(self, system_id: int):
         system = tm_selectors.systems_for(self.request.user, self.token).filter(pk=system_id).first()
         if system is None:
@@ -129,60 +128,10 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         require_role(self.request.user, system.team, Role.CONTRIBUTOR)
         return system
 
-    def lock(self, obj, expected_version):
-        locked = (self.model.objects.select_for_update(of=("self",)).select_related("system__team")
-                  .get(pk=obj.pk))
-        check_version(locked, expected_version)
-        return locked
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        system = self.system_for_write(data.pop("system"))
-        with transaction.atomic():
-            obj = self.create_object(system, data)
-        return Response(self.represent(obj.pk), status=http.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/{self.kind}s/{obj.pk}/"})
-
-    def update(self, request, *args, partial=False, **kwargs):
-        obj = self.get_object()
-        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
-        expected = self.if_match_version(obj)
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def changes(self, obj, data: dict) -> dict:
         if "system" in data and data.pop("system") != obj.system_id:
             raise ValidationError({"system": f"A {self.kind} stays in its system."})
-        if not partial:
-            data = {**self.put_defaults(obj), **data}
-        with transaction.atomic():
-            locked = self.lock(obj, expected)
-            self.apply(locked, data)
-        return Response(self.represent(obj.pk))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        obj = self.get_object()
-        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
-        self.delete_object(obj, self.if_match_version(obj))
-        return Response(status=http.HTTP_204_NO_CONTENT)
-
-    def transition_and_refs(self, obj, data: dict, transition, **extra):
-        """The status change (if any) and the references (if given), each on the version before it."""
-        status, reason = data.pop("status", None), data.pop("status_reason", None)
-        if status is not None and status != obj.status:
-            obj = transition(actor=self.request.user, status=status, reason=reason or "",
-                             expected_version=obj.version, **{self.kind: obj})
-        elif reason is not None and reason != self.shown_reason(obj):
-            raise ValidationError({"status_reason": "A reason goes with the status change that needs it "
-                                                    "(send status too)."})
-        if "external_refs" in data:
-            obj = services.external_refs_replace(actor=self.request.user, target=obj, refs=data.pop("external_refs"),
-                                                 expected_version=obj.version)
-        return obj
+        return data
 
 
 SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs/api.md#errors)."
@@ -205,8 +154,7 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
 class RiskViewSet(_RegisterViewSet):
     serializer_class = RiskSerializer
     query_serializer_class = RiskQuerySerializer
-    model = Risk
-    kind = "risk"
+    kind, resource = "risk", "risks"
     queryset = Risk.objects.none()  # for the schema generator
 
     def scoped(self):
@@ -234,41 +182,22 @@ class RiskViewSet(_RegisterViewSet):
             qs = self.filter_by_external(qs, q["external"])
         return qs
 
-    def put_defaults(self, risk) -> dict:
+    def put_defaults_for(self, risk) -> dict:
         defaults = {"description": "", "likelihood": 3, "impact": 3, "treatment": "", "owner": None, "due": None}
         if not risk.template_id:  # a catalog threat keeps its component and the catalog's mappings
             defaults.update(component=None, mappings=[])
         return defaults
 
-    def shown_reason(self, risk) -> str:
-        return risk.status_reason or (risk.stale_reason if risk.stale else "")
+    def perform_create(self, data):
+        system = self.system_for_write(data.pop("system"))
+        return services.risk_create(actor=self.request.user, system=system, **data)
 
-    def create_object(self, system, data):
-        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
-        risk = services.risk_create(actor=self.request.user, system=system, **data)
-        if status is not None and status != risk.status:
-            risk = services.risk_transition(actor=self.request.user, risk=risk, status=status, reason=reason or "",
-                                            expected_version=risk.version)
-        if refs:
-            risk = services.external_refs_replace(actor=self.request.user, target=risk, refs=refs,
-                                                  expected_version=risk.version)
-        return risk
+    def perform_update(self, risk, data):
+        return services.risk_apply(actor=self.request.user, risk=risk, changes=self.changes(risk, data),
+                                   expected_version=risk.version)
 
-    def apply(self, risk, data):
-        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
-        if risk.template_id and "mappings" in fields and _same_mappings(risk, fields["mappings"]):
-            fields.pop("mappings")  # a catalog threat's mappings echoed back unchanged are not an edit
-        if fields:
-            risk = services.risk_update(actor=self.request.user, risk=risk, expected_version=risk.version, **fields)
-        return self.transition_and_refs(risk, data, services.risk_transition)
-
-    def delete_object(self, risk, expected_version):
-        services.risk_delete(actor=self.request.user, risk=risk, expected_version=expected_version)
-
-
-def _same_mappings(risk, wanted) -> bool:
-    current = {(i.framework.key, i.ref) for i in risk.template.mappings.select_related("framework")}
-    return current == {(m["framework"], m["ref"]) for m in wanted}
+    def perform_destroy(self, risk):
+        services.risk_delete(actor=self.request.user, risk=risk, expected_version=risk.version)
 
 
 @extend_schema_view(
@@ -288,8 +217,7 @@ def _same_mappings(risk, wanted) -> bool:
 class MitigationViewSet(_RegisterViewSet):
     serializer_class = MitigationSerializer
     query_serializer_class = MitigationQuerySerializer
-    model = Mitigation
-    kind = "mitigation"
+    kind, resource = "mitigation", "mitigations"
     queryset = Mitigation.objects.none()
 
     def scoped(self):
@@ -315,11 +243,7 @@ class MitigationViewSet(_RegisterViewSet):
             qs = self.filter_by_external(qs, q["external"])
         return qs
 
-    def put_defaults(self, mitigation) -> dict:
-        return {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
-
-    def shown_reason(self, mitigation) -> str:
-        return mitigation.status_reason
+    put_defaults = {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
 
     def apply_remote(self) -> bool:
         raw = (self.request.query_params.get("apply_remote_status") or "").lower()
@@ -327,35 +251,22 @@ class MitigationViewSet(_RegisterViewSet):
             raise ValidationError({"apply_remote_status": "Use true or false."})
         return raw in ("true", "1")
 
-    def create_object(self, system, data):
-        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
-        m = services.mitigation_create(actor=self.request.user, system=system, **data)
-        if status is not None and status != m.status:
-            m = services.mitigation_transition(actor=self.request.user, mitigation=m, status=status,
-                                               reason=reason or "", expected_version=m.version)
-        if refs:
-            m = services.external_refs_replace(actor=self.request.user, target=m, refs=refs,
-                                               expected_version=m.version)
-        return m
+    def perform_create(self, data):
+        system = self.system_for_write(data.pop("system"))
+        return services.mitigation_create(actor=self.request.user, system=system, **data)
 
-    def apply(self, m, data):
-        follow = self.apply_remote()
-        control = data.pop("control", None) if "control" in data else m.control.ref if m.control_id else None
-        if (control or None) != (m.control.ref if m.control_id else None):
-            raise ValidationError({"control": "The control is chosen when the mitigation is created."})
-        if "title" in data and not data["title"]:
-            data.pop("title")  # PUT without a title keeps it (a control's mitigation is titled after it)
-        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
-        if fields:
-            m = services.mitigation_update(actor=self.request.user, mitigation=m, expected_version=m.version,
-                                           **fields)
-        m = self.transition_and_refs(m, data, services.mitigation_transition)
-        if follow:
-            m = services.mitigation_follow_remote(actor=self.request.user, mitigation=m, expected_version=m.version)
-        return m
+    def perform_update(self, mitigation, data):
+        changes = self.changes(mitigation, data)
+        if "title" in changes and not changes["title"]:
+            changes.pop("title")  # PUT without a title keeps it (a control's mitigation is titled after it)
+        if self.apply_remote():
+            changes["follow_remote"] = True
+        return services.mitigation_apply(actor=self.request.user, mitigation=mitigation, changes=changes,
+                                         expected_version=mitigation.version)
 
-    def delete_object(self, m, expected_version):
-        services.mitigation_delete(actor=self.request.user, mitigation=m, expected_version=expected_version)
+    def perform_destroy(self, mitigation):
+        services.mitigation_delete(actor=self.request.user, mitigation=mitigation,
+                                   expected_version=mitigation.version)
 
 
 @extend_schema_view(list=extend_schema(
