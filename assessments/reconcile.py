@@ -97,7 +97,13 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
     catalog = catalog or current_catalog()
     result = ReconcileResult(system_id=system_id, catalog_version=catalog.version or "")
     with transaction.atomic():
-        system = AISystem.objects.select_for_update().select_related("team").filter(pk=system_id).first()
+        # Lock order (PostgreSQL): a component write locks the team row for its audit event and then, at
+        # COMMIT (deferred foreign keys), takes a key-share lock on its system row. So this locks the system
+        # row only (not the team's, as a FOR UPDATE on the join would) and in NO KEY UPDATE mode, which
+        # serialises two runs of one system without blocking those key-share locks; the team is locked
+        # after, by the audit chain, as every writer does.
+        system = (AISystem.objects.select_for_update(of=("self",), no_key=True).select_related("team")
+                  .filter(pk=system_id).first())
         if system is None:
             return result
         components, flows = system_facts(system)
