@@ -7,7 +7,6 @@ it, 412 when stale, 404 when a concurrent DELETE committed first).
 """
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status as http
@@ -19,14 +18,12 @@ from threatmodel.models import Role
 from threatmodel.services.common import require_role
 
 from .. import selectors, services
-from ..models import ExternalRef, Mitigation, MitigationStatus, Risk, RiskStatus
+from ..filters import ExternalRefFilterSet, MitigationFilterSet, RiskFilterSet
+from ..models import ExternalRef, Mitigation, Risk
 from . import examples, relations
 from .serializers import (
     ExternalRefListSerializer,
-    ExternalRefQuerySerializer,
-    MitigationQuerySerializer,
     MitigationSerializer,
-    RiskQuerySerializer,
     RiskSerializer,
 )
 
@@ -40,22 +37,6 @@ APPLY_REMOTE = OpenApiParameter(
                 "(docs/api.md#remote-status); without it, ticket status never changes local fields.")
 
 
-def _statuses(raw: str | None, allowed, field: str = "status") -> list[str]:
-    values = [v.strip() for v in (raw or "").split(",") if v.strip()]
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValidationError({field: f"Unknown status {', '.join(bad)} (one of {', '.join(allowed)})."})
-    return values
-
-
-def _external(raw: str) -> Q:
-    tracker, sep, key = raw.partition(":")
-    if not sep or not tracker.strip() or not key.strip():
-        raise ValidationError({"external": "Use tracker:key, e.g. jira:SEC-12."})
-    tracker, key = tracker.strip().lower(), key.strip()
-    return Q(tracker=tracker) & (Q(key=key) | Q(external_id=key))
-
-
 class _RegisterViewSet(ListMixin, WriteViewSet):
     """What risks and mitigations share: scoping, reads from prefetched rows, the write services."""
 
@@ -64,7 +45,6 @@ class _RegisterViewSet(ListMixin, WriteViewSet):
     keys_first = True  # SyncCursorPagination: page keys from the (system, updated_at, id) index, then rows
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     kind = ""
-    query_serializer_class = None
 
     # --- reads -------------------------------------------------------------------
     def scoped(self):
@@ -87,21 +67,6 @@ class _RegisterViewSet(ListMixin, WriteViewSet):
         if obj is None:
             raise Http404(f"No such {self.kind}.")
         return obj
-
-    def query(self) -> dict:
-        if not any(name in self.request.query_params for name in self.query_serializer_class().fields):
-            return {}  # no filter given (a plain delta-sync page): nothing to validate
-        params = self.query_serializer_class(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return {k: v for k, v in params.validated_data.items() if v not in (None, "")}
-
-    def filter_by_external(self, qs, raw: str):
-        refs = ExternalRef.objects.filter(_external(raw)).filter(
-            team_id__in=tm_selectors.team_ids_for(self.request.user, self.token))
-        return qs.filter(pk__in=refs.filter(**{f"{self.kind}__isnull": False}).values(f"{self.kind}_id"))
-
-    def filter_owner(self, qs, owner: str):
-        return qs.filter(owner__isnull=True) if owner == "none" else qs.filter(owner__username=owner)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -139,7 +104,7 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
 
 @extend_schema_view(
     list=extend_schema(summary="List risks (delta sync: updated_after + cursor)", tags=["risks"],
-                       parameters=[RiskQuerySerializer], examples=[examples.RISK_LIST]),
+                       examples=[examples.RISK_LIST]),
     retrieve=extend_schema(summary="Get a risk", tags=["risks"], examples=[examples.RISK]),
     create=extend_schema(summary="Create a custom risk", tags=["risks"], parameters=[IDEMPOTENCY_KEY],
                          examples=[examples.RISK_CREATE, examples.RISK], description=SCHEMA_ERRORS),
@@ -153,7 +118,7 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
 )
 class RiskViewSet(_RegisterViewSet):
     serializer_class = RiskSerializer
-    query_serializer_class = RiskQuerySerializer
+    filterset_class = RiskFilterSet
     kind, resource = "risk", "risks"
     queryset = Risk.objects.none()  # for the schema generator
 
@@ -165,22 +130,6 @@ class RiskViewSet(_RegisterViewSet):
 
     def attach(self, risks):
         return relations.attach_to_risks(list(risks), team=self.token.team if self.token else None)
-
-    def filter_queryset(self, qs):
-        q = self.query()
-        if "system" in q:
-            qs = qs.filter(system_id=q["system"])
-        if "component" in q:
-            qs = qs.filter(component_id=q["component"])
-        if "status" in q:
-            qs = qs.filter(status__in=_statuses(q["status"], RiskStatus.values))
-        if "owner" in q:
-            qs = self.filter_owner(qs, q["owner"])
-        if "stale" in q:
-            qs = qs.filter(stale=q["stale"])
-        if "external" in q:
-            qs = self.filter_by_external(qs, q["external"])
-        return qs
 
     def put_defaults_for(self, risk) -> dict:
         defaults = {"description": "", "likelihood": 3, "impact": 3, "treatment": "", "owner": None, "due": None}
@@ -202,7 +151,7 @@ class RiskViewSet(_RegisterViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List mitigations (delta sync: updated_after + cursor)", tags=["mitigations"],
-                       parameters=[MitigationQuerySerializer], examples=[examples.MITIGATION_LIST]),
+                       examples=[examples.MITIGATION_LIST]),
     retrieve=extend_schema(summary="Get a mitigation", tags=["mitigations"], examples=[examples.MITIGATION]),
     create=extend_schema(summary="Create a mitigation (from a catalog control or custom)", tags=["mitigations"],
                          parameters=[IDEMPOTENCY_KEY], examples=[examples.MITIGATION_CREATE, examples.MITIGATION],
@@ -216,7 +165,7 @@ class RiskViewSet(_RegisterViewSet):
 )
 class MitigationViewSet(_RegisterViewSet):
     serializer_class = MitigationSerializer
-    query_serializer_class = MitigationQuerySerializer
+    filterset_class = MitigationFilterSet
     kind, resource = "mitigation", "mitigations"
     queryset = Mitigation.objects.none()
 
@@ -228,20 +177,6 @@ class MitigationViewSet(_RegisterViewSet):
 
     def attach(self, mitigations):
         return relations.attach_to_mitigations(list(mitigations))
-
-    def filter_queryset(self, qs):
-        q = self.query()
-        if "system" in q:
-            qs = qs.filter(system_id=q["system"])
-        if "risk" in q:
-            qs = qs.filter(risks=q["risk"])
-        if "status" in q:
-            qs = qs.filter(status__in=_statuses(q["status"], MitigationStatus.values))
-        if "owner" in q:
-            qs = self.filter_owner(qs, q["owner"])
-        if "external" in q:
-            qs = self.filter_by_external(qs, q["external"])
-        return qs
 
     put_defaults = {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
 
@@ -271,22 +206,11 @@ class MitigationViewSet(_RegisterViewSet):
 
 @extend_schema_view(list=extend_schema(
     summary="External ticket references of your teams (find a risk or mitigation by ticket)", tags=["sync"],
-    parameters=[ExternalRefQuerySerializer], examples=[examples.EXTERNAL_REF_LIST]))
+    examples=[examples.EXTERNAL_REF_LIST]))
 class ExternalRefViewSet(ListMixin, TeamScopedViewSet):
     serializer_class = ExternalRefListSerializer
+    filterset_class = ExternalRefFilterSet
     queryset = ExternalRef.objects.none()
 
     def get_queryset(self):
         return selectors.external_refs_for(self.request.user, self.token)
-
-    def filter_queryset(self, qs):
-        params = ExternalRefQuerySerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        q = {k: v for k, v in params.validated_data.items() if v}
-        if "tracker" in q:
-            qs = qs.filter(tracker=q["tracker"].lower())
-        if "key" in q:
-            qs = qs.filter(key=q["key"])
-        if "external_id" in q:
-            qs = qs.filter(external_id=q["external_id"])
-        return qs
