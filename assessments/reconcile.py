@@ -33,16 +33,14 @@ from catalog.engine import ComponentFacts, FlowFacts, current_catalog, evaluate
 from catalog.models import ThreatTemplate
 from threatmodel.models import AISystem, Component, DataFlow, Tombstone
 
+from .fields import RISK_RECONCILE_READ, RISK_RECONCILE_WRITE
 from .models import ExternalRef, Mitigation, Risk, RiskStatus, SystemReviewState
 from .services.audit import AuditEntry, audit_record_many
 
 log = logging.getLogger(__name__)
 
-EXISTING_FIELDS = ("id", "system_id", "template_id", "component_id", "title", "status", "status_reason", "stale",
-                   "stale_reason", "why", "fingerprint", "likelihood", "impact", "residual_likelihood",
-                   "residual_impact", "residual_overridden", "acted_at", "version")
-UPDATE_FIELDS = ["title", "status", "status_reason", "stale", "stale_reason", "why", "fingerprint",
-                 "likelihood", "impact", "residual_likelihood", "residual_impact", "version", "updated_at"]
+EXISTING_FIELDS = RISK_RECONCILE_READ
+UPDATE_FIELDS = list(RISK_RECONCILE_WRITE)
 
 
 @dataclass

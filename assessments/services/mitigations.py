@@ -18,6 +18,7 @@ from threatmodel.services.common import bump, check_version, require_role
 from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
+from ..fields import MITIGATION_AUDITED
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
 from . import remote
 from .audit import AuditEntry, audit_record_many
@@ -25,8 +26,7 @@ from .common import clean_links, clean_text, resolve_member, to_date, user_ref
 from .residual import refresh_residuals
 from .ticket_refs import clean_ref_list, write_ref_list
 
-MITIGATION_FIELDS = ("title", "description", "kind", "status", "status_reason", "owner", "due", "evidence",
-                     "evidence_links")
+MITIGATION_FIELDS = MITIGATION_AUDITED
 UPDATABLE = {"title", "description", "kind", "owner", "due", "evidence", "evidence_links", "risks"}
 LINK_KEYS = {"risks", "link_risks", "unlink_risks"}
 APPLY_KEYS = UPDATABLE | LINK_KEYS | {"status", "status_reason", "external_refs", "follow_remote", "control"}

@@ -16,6 +16,7 @@ from threatmodel.services.common import bump, check_version, require_role
 from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
+from ..fields import RISK_AUDITED
 from ..models import RISK_REASON_REQUIRED, RISK_TRANSITIONS, Mitigation, Risk, RiskStatus, Treatment
 from ..scoring import validate_level
 from .audit import AuditEntry, audit_record_many
@@ -24,12 +25,7 @@ from .residual import suggested_residual_for
 from .risk_checks import check_component, check_treatment, mapping_labels, resolve_framework_items
 from .ticket_refs import clean_ref_list, write_ref_list
 
-RISK_FIELDS = (
-    "title", "description", "component", "status", "status_reason", "stale", "stale_reason",
-    "likelihood", "impact", "residual_likelihood", "residual_impact", "residual_overridden",
-    "residual_override_reason", "treatment", "owner", "due", "accepted_by", "acceptance_review_date",
-    "acceptance_reason",
-)
+RISK_FIELDS = RISK_AUDITED
 USER_FIELDS = ("owner", "accepted_by")
 UPDATABLE = {"title", "description", "component", "likelihood", "impact", "owner", "due", "treatment", "mappings"}
 # What one change may carry: the editable fields, a transition, a residual override, the ticket references.
