@@ -23,9 +23,9 @@ class _Context:
     """What a rule can read while one component (or the system) is evaluated."""
 
     __slots__ = ("id", "kind", "label", "own", "system", "inflows", "outflows", "up", "down", "cache", "shared",
-                 "names")
+                 "names", "graph")
 
-    def __init__(self, id, kind, label, own, system, inflows, outflows, up, down, names, shared):
+    def __init__(self, id, kind, label, own, system, inflows, outflows, up, down, names, shared, graph=None):
         self.id = id
         self.kind = kind
         self.label = label
@@ -39,10 +39,39 @@ class _Context:
         # Per component: facts by question key or explainer slot, flow/neighbour results by "?..." key.
         self.cache: dict = {}
         self.shared = shared  # facts that do not depend on the component (the system's answers)
+        self.graph = graph  # (successors, predecessors): id -> [ComponentFacts]; None for the system
+
+    def neighbours(self, subject: str, kind: str):
+        """Components of `kind` next to this one (upstream / downstream) or on any path of flows
+        into it (reached_from) or out of it (reaches). The system sees every component of a kind."""
+        if subject == "upstream":
+            return self.up.get(kind, ())
+        if subject == "downstream" or self.graph is None:
+            return self.down.get(kind, ())
+        memo = ("?reach", subject)
+        found = self.cache.get(memo)
+        if found is None:
+            found = self.cache[memo] = _reachable(self.id, self.graph[0 if subject == "reaches" else 1])
+        return found.get(kind, ())
 
     def flow_label(self, flow: FlowFacts) -> str:
         names = self.names
         return f"flow '{names.get(flow.source_id, flow.source_id)}' -> '{names.get(flow.target_id, flow.target_id)}'"
+
+
+def _reachable(start, edges) -> dict[str, list[ComponentFacts]]:
+    """Components reachable from `start` along `edges` (one or more hops, cycles safe), by kind."""
+    seen = {start}
+    out: dict[str, list[ComponentFacts]] = {}
+    stack = list(edges.get(start, ()))
+    while stack:
+        comp = stack.pop()
+        if comp.id in seen:
+            continue
+        seen.add(comp.id)
+        out.setdefault(comp.kind, []).append(comp)
+        stack.extend(edges.get(comp.id, ()))
+    return out
 
 
 def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flows: Sequence[FlowFacts]):
@@ -54,6 +83,8 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
     outflows: dict[int, list[FlowFacts]] = {}
     up: dict[int, dict[str, list[ComponentFacts]]] = {}
     down: dict[int, dict[str, list[ComponentFacts]]] = {}
+    succ: dict[int, list[ComponentFacts]] = {}
+    pred: dict[int, list[ComponentFacts]] = {}
     for flow in flows:
         source, target = by_id.get(flow.source_id), by_id.get(flow.target_id)
         outflows.setdefault(flow.source_id, []).append(flow)
@@ -61,6 +92,9 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
         if source is not None and target is not None:
             up.setdefault(target.id, {}).setdefault(source.kind, []).append(source)
             down.setdefault(source.id, {}).setdefault(target.kind, []).append(target)
+            succ.setdefault(source.id, []).append(target)
+            pred.setdefault(target.id, []).append(source)
+    graph = (succ, pred)
     # A system-wide threat reads every flow as in/outflow and every component of a kind as up/downstream.
     every: dict[str, list[ComponentFacts]] = {}
     for c in components:
@@ -74,7 +108,7 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
     component_ctxs = [
         _Context(c.id, c.kind, f"{c.kind} '{c.name}'", c.answers if c.answers is not None else _EMPTY,
                  system_answers, inflows.get(c.id, none), outflows.get(c.id, none), up.get(c.id, nobody),
-                 down.get(c.id, nobody), names, shared)
+                 down.get(c.id, nobody), names, shared, graph)
         for c in components
     ]
     return system_ctx, component_ctxs
