@@ -14,6 +14,7 @@ from typing import Any
 
 from .compiled import CompiledCatalog, CompiledRule, ScopeIndex
 from .facts import ComponentFacts, FlowFacts, Match
+from .scoring import in_place, score
 
 _EMPTY: Mapping[str, Any] = {}
 _by_position = attrgetter("position")
@@ -157,9 +158,14 @@ def _match(rule: CompiledRule, ctx: _Context) -> Match:
         why = tuple(seen.values())
     # Match(...) without the generated frozen __init__ (four object.__setattr__ calls): the same
     # instance, built in half the time; matches are built by the thousand.
+    likelihood, impact, score_why = score(rule.likelihood, rule.impact, rule.adjust, ctx) if rule.adjust else (
+        rule.likelihood, rule.impact, ())
     match = _new(Match)
     match.__dict__.update(threat_ref=rule.ref, component_id=ctx.id, why=why,
-                          fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest())
+                          fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest(),
+                          likelihood=likelihood, impact=impact, score_why=score_why,
+                          in_place=in_place(rule.in_place, ctx) if rule.in_place else (),
+                          group_basis=canon)
     return match
 
 

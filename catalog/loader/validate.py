@@ -153,7 +153,8 @@ class Validator:
             self.error(where, "generative_only must be true or false")
         self.frameworks[key] = {"key": key, "name": str(head.get("name", "")), "version": str(head.get("version", "")),
                                 "url": str(url or ""), "position": FRAMEWORK_KEYS.index(key), "source": name,
-                                "attribution": _clean(str(attribution or "")), "generative_only": generative_only is True}
+                                "attribution": _clean(str(attribution or "")),
+                                "generative_only": generative_only is True}
         self.items[key] = items
 
     # --- questions ---------------------------------------------------------------------------

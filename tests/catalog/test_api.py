@@ -126,7 +126,7 @@ def test_controls(api, real_catalog):
 def test_frameworks_and_items(api):
     frameworks = results(api.get("/api/v1/frameworks/"))
     assert [f["key"] for f in frameworks] == ["NIST-AI-RMF", "MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023",
-                                              "CAF-AI-SEC", "NIST-AI-600-1"]
+                                              "CAF-AI-SEC", "NIST-AI-600-1", "OWASP-AGENTIC-2026", "COSAI-RISK-MAP"]
     assert list(frameworks[0]) == ["key", "name", "version", "url", "item_count"]
     assert frameworks[0]["item_count"] == 95
     items = results(api.get("/api/v1/frameworks/NIST-AI-RMF/items/", {"page_size": 200}))
