@@ -14,12 +14,19 @@ from .compiler import Pred, compile_node
 from .rules import parse_rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Adjustment:
     pred: Pred
     likelihood: int
     impact: int
     reason: str
+    system_only: bool = False  # reads system answers only: decided once per evaluation
+    text: str = ""  # "Likelihood −2: <reason>", as shown next to the score
+
+    def __post_init__(self):
+        parts = [f"likelihood {_signed(self.likelihood)}" if self.likelihood else "",
+                 f"impact {_signed(self.impact)}" if self.impact else ""]
+        object.__setattr__(self, "text", f"{' and '.join(p for p in parts if p).capitalize()}: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,7 @@ def compile_extras(raw: Mapping, questions: Mapping) -> dict[str, tuple[tuple, t
     for entry in raw.get("adjust") or ():
         for scope, pred in _compiled(entry["when"], applies_to, questions).items():
             out[scope][0].append(Adjustment(pred, int(entry.get("likelihood", 0)), int(entry.get("impact", 0)),
-                                            str(entry["reason"])))
+                                            str(entry["reason"]), bool(entry.get("context"))))
     for entry in raw.get("in_place") or ():
         for scope, pred in _compiled(entry["when"], applies_to, questions).items():
             out[scope][1].append(InPlace(pred, str(entry["control"]), str(entry["reason"])))
@@ -59,14 +66,20 @@ def score(likelihood: int, impact: int, adjustments: tuple, ctx) -> tuple[int, i
     if not adjustments:
         return likelihood, impact, ()
     why = []
+    shared = ctx.shared
     for a in adjustments:
-        if a.pred(ctx):
+        if a.system_only:
+            holds = shared.get(a)
+            if holds is None:
+                holds = shared[a] = a.pred(ctx)
+        else:
+            holds = a.pred(ctx)
+        if holds:
             likelihood += a.likelihood
             impact += a.impact
-            parts = [f"likelihood {_signed(a.likelihood)}" if a.likelihood else "",
-                     f"impact {_signed(a.impact)}" if a.impact else ""]
-            why.append(f"{' and '.join(p for p in parts if p).capitalize()}: {a.reason}")
+            why.append(a.text)
     return min(5, max(1, likelihood)), min(5, max(1, impact)), tuple(why)
+
 
 
 def in_place(entries: tuple, ctx) -> tuple[tuple[str, str], ...]:
