@@ -150,3 +150,11 @@ def test_new_threats_carry_notes_detection_and_probes(real_catalog):
         reviewed = [r for fw, r in threat["mappings"] if fw in (
             "MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023", "OWASP-AGENTIC-2026", "COSAI-RISK-MAP")]
         assert set(reviewed) <= set(threat["mapping_notes"]), threat["ref"]
+
+
+def test_every_threat_has_detection_and_probes(real_catalog):
+    for threat in real_catalog.threats.values():
+        assert threat["detection"]["signals"] and threat["detection"]["log_sources"], threat["ref"]
+        assert threat["probes"] and all(p["check"] and p["expect"] for p in threat["probes"]), threat["ref"]
+    injection = real_catalog.threats["AI-IN-001"]["probes"][0]
+    assert injection["payload"] and "refused" in injection["expect"], "example payloads and the safe behaviour"
