@@ -158,3 +158,10 @@ def test_every_threat_has_detection_and_probes(real_catalog):
         assert threat["probes"] and all(p["check"] and p["expect"] for p in threat["probes"]), threat["ref"]
     injection = real_catalog.threats["AI-IN-001"]["probes"][0]
     assert injection["payload"] and "refused" in injection["expect"], "example payloads and the safe behaviour"
+
+
+def test_every_reviewed_mapping_carries_a_one_line_rationale(real_catalog):
+    reviewed = ("MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023", "OWASP-AGENTIC-2026", "COSAI-RISK-MAP")
+    missing = [(t["ref"], ref) for t in real_catalog.threats.values() for fw, ref in t["mappings"]
+               if fw in reviewed and ref not in t["mapping_notes"]]
+    assert missing == []
