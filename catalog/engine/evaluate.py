@@ -188,6 +188,15 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+def group_matches(matches: Sequence[Match]) -> dict[str, list[Match]]:
+    """Matches by `group_key`, in the order given: a threat that applies the same way to several
+    components forms one group listing them (a triage view shows it once)."""
+    groups: dict[str, list[Match]] = {}
+    for match in matches:
+        groups.setdefault(match.group_key, []).append(match)
+    return groups
+
+
 def evaluate(catalog: CompiledCatalog, system_answers: Mapping, components: Sequence[ComponentFacts],
              flows: Sequence[FlowFacts]) -> list[Match]:
     """Every (threat, component) match, system-wide threats first (component_id None), then per

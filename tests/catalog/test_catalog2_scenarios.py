@@ -3,7 +3,7 @@ model chains and answers that change the result. Assertions go by framework item
 ref where the scenario names a specific threat."""
 
 
-from catalog.engine import ComponentFacts, FlowFacts, evaluate
+from catalog.engine import ComponentFacts, FlowFacts, evaluate, group_matches
 
 
 def run(compiled, system, components, flows=()):
@@ -259,5 +259,7 @@ def test_grouping_key_joins_a_threat_that_applies_the_same_way_to_several_compon
     assert by[(ref, 1)].fingerprint != by[(ref, 2)].fingerprint
     assert by[(ref, 3)].group_key != by[(ref, 1)].group_key, "feeding another model is another way"
     assert by[(ref, 1)].group_key.startswith(f"{ref}:")
+    group = group_matches(matches)[by[(ref, 1)].group_key]
+    assert [m.component_id for m in group] == [1, 2]
     again, _ = run(compiled, {"internet_facing": True}, list(reversed(components)), flows)
     assert {m.group_key for m in again} == {m.group_key for m in matches}, "stable across evaluations"
