@@ -9,6 +9,7 @@ from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskVie
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
+from assessments.testplan.api import SystemTestPlanViewSet
 from threatmodel.api import views, webhooks
 
 router = SimpleRouter()
@@ -35,6 +36,7 @@ privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
 system_diagram = SystemDiagramViewSet.as_view({"get": "diagram"})
+system_test_plan = SystemTestPlanViewSet.as_view({"get": "plan"})
 
 urlpatterns = [
     path("", include(router.urls)),
@@ -42,5 +44,6 @@ urlpatterns = [
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
     path("systems/<int:system_pk>/diagram/", system_diagram, name="system-diagram"),
+    path("systems/<int:system_pk>/test-plan/", system_test_plan, name="system-test-plan"),
     path("", include("catalog.api.urls")),
 ]
