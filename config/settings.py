@@ -256,6 +256,9 @@ WEBHOOK_ALLOWED_HOSTS = env.list(
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# Where the application is reached, for links in mails sent outside a request (e.g. https://threats.example.org).
+SITE_URL = env.str("SITE_URL", default="")
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)  # an invitation link expires after this many days
 # Only staff may create teams when set (members join by accepted invitation either way).
 TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
 # A report render silent for this long is presumed dead (its worker was killed) and is taken over.

@@ -1,5 +1,6 @@
 from .api import IdempotencyRecord
 from .audit import AuditEvent, Tombstone
+from .invitations import Invitation
 from .ops import WorkerHeartbeat
 from .queue import PendingTask
 from .systems import AISystem, Component, ComponentKind, DataFlow, LifecycleStage
@@ -16,6 +17,7 @@ __all__ = [
     "DataFlow",
     "DeliveryStatus",
     "IdempotencyRecord",
+    "Invitation",
     "LifecycleStage",
     "PendingTask",
     "Membership",
