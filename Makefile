@@ -48,7 +48,7 @@ load: $(STAMP) var
 	$(PY) -m tests.load
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A config worker -l info
+	$(VENV)/bin/celery -A config worker -Q celery,reports,imports,webhooks -l info
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

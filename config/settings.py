@@ -181,6 +181,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
+# A running render stamps its heartbeat this often; silent for two intervals it is presumed dead (its
+# worker was killed) and the reaper (Celery beat, same interval) re-queues it once.
+REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "daily-owner-digest": {
         "task": "assessments.tasks.send_daily_digests",
@@ -194,7 +197,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "threatmodel.flush_pending_tasks",
         "schedule": timedelta(minutes=1),
     },
+    "reports-reap-stalled": {  # re-queues a render whose worker died (assessments.reports.reaper)
+        "task": "assessments.reports.reap_stalled",
+        "schedule": timedelta(seconds=REPORT_HEARTBEAT_SECONDS),
+    },
 }
+# Reports, imports and webhooks have queues of their own, so a burst of one cannot starve the others;
+# everything else uses the default queue ("celery"). `make worker` consumes all four (config.celery).
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -261,8 +271,9 @@ SITE_URL = env.str("SITE_URL", default="")
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)  # an invitation link expires after this many days
 # Only staff may create teams when set (members join by accepted invitation either way).
 TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
-# A report render silent for this long is presumed dead (its worker was killed) and is taken over.
-REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=150)
+# Report renders per team: at most this many requests in the window (0: unlimited); beyond, a 429.
+REPORT_RENDER_LIMIT = env.int("REPORT_RENDER_LIMIT", default=10)
+REPORT_RENDER_WINDOW_SECONDS = env.int("REPORT_RENDER_WINDOW_SECONDS", default=600)
 
 # --- Security headers ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"
