@@ -151,8 +151,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Stored files (report PDFs): "local" disk (default), "database" (PostgreSQL: any app server serves any
+# PDF, nothing more to run) or "s3" (an S3-compatible store via django-storages; AWS_* variables).
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+_FILE_BACKENDS = {
+    "local": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "database": {"BACKEND": "threatmodel.storage.DatabaseStorage"},
+    "s3": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }},
+}
+if FILE_STORAGE not in _FILE_BACKENDS:
+    sys.stderr.write(f"configuration error: FILE_STORAGE must be one of {', '.join(_FILE_BACKENDS)}\n")
+    raise SystemExit(2)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_BACKENDS[FILE_STORAGE],
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -1,5 +1,6 @@
 from .api import IdempotencyRecord
 from .audit import AuditEvent, Tombstone
+from .files import StoredFile
 from .invitations import Invitation
 from .ops import WorkerHeartbeat
 from .queue import PendingTask
@@ -22,6 +23,7 @@ __all__ = [
     "PendingTask",
     "Membership",
     "Role",
+    "StoredFile",
     "Team",
     "Tombstone",
     "Webhook",
