@@ -53,7 +53,7 @@ from threatmodel.models import Team
 from django.contrib.auth import get_user_model
 team = Team.objects.get(slug="load")
 owner = get_user_model().objects.get(username="load-owner")
-raws = [ms.api_token_create(actor=owner, team=team, user=owner, name=f"t{i}", scopes=["read", "write"])[1]
+raws = [ms.api_token_create(actor=owner, team=team, user=owner, name=f"t{{i}}", scopes=["read", "write"])[1]
         for i in range({n})]
 print("TOKENS", " ".join(raws))
 """
