@@ -59,17 +59,34 @@ print("TOKENS", " ".join(raws))
 """
 
 
-def user_loop(uid, system_id, token, mitigation_ids, stats, stop_at):
+def log_in_all(stats) -> dict:
+    """Every user logs in (half on each server) before the clock starts: password hashing is meant to be slow."""
+    sessions = {}
+
+    def one_user(uid):
+        web = requests.Session()
+        try:
+            r = _login(web, BASES[uid % 2], f"load-{uid}")
+            if r.status_code != 302:
+                raise RuntimeError(f"login answered {r.status_code}")
+            sessions[uid] = web
+        except Exception as exc:  # noqa: BLE001 - counted, reported below
+            with stats.lock:
+                stats.errors.append(f"user {uid}: {exc}")
+                stats.codes["login"]["error"] += 1
+
+    threads = [threading.Thread(target=one_user, args=(uid,), daemon=True) for uid in range(USERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return sessions
+
+
+def user_loop(uid, web, system_id, token, mitigation_ids, stats, stop_at):
     rng = random.Random(uid)
-    web, api = requests.Session(), requests.Session()
+    api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
-    try:
-        _login(web, BASES[uid % 2], f"load-{uid}")
-    except Exception as exc:  # noqa: BLE001
-        with stats.lock:
-            stats.errors.append(f"user {uid}: {exc}")
-            stats.codes["login"]["error"] += 1
-        return
     kinds, weights = zip(*one.MIX, strict=True)
     etag, n = None, 0
     while time.monotonic() < stop_at:
@@ -192,9 +209,10 @@ def main() -> int:
                 except requests.RequestException:
                     time.sleep(0.5)
         stats = one.Stats()
+        sessions = log_in_all(stats)
         stop_at = time.monotonic() + SECONDS
-        threads = [threading.Thread(target=user_loop, args=(i, system_id, tokens[i], mitigation_ids, stats, stop_at),
-                                    daemon=True) for i in range(USERS)]
+        threads = [threading.Thread(target=user_loop, args=(i, web, system_id, tokens[i], mitigation_ids, stats,
+                                                            stop_at), daemon=True) for i, web in sessions.items()]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
