@@ -46,6 +46,7 @@ bench: $(STAMP) var
 load: $(STAMP) var
 	$(PY) -m pip install --quiet -e '.[dev,load]'
 	$(PY) -m tests.load
+	$(PY) -m tests.load.two_servers
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker -Q celery,reports,imports,webhooks -l info
