@@ -12,6 +12,7 @@ from threatmodel.services.common import bump, check_version, require_role
 from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
+from ..connectors import comments as ticket_comments
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
 from .audit import AuditEntry, audit_record_many
 from .common import clean_links, clean_text, resolve_member, to_date, user_ref
@@ -172,6 +173,7 @@ def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | 
         if removed:
             mitigation.risks.remove(*removed)
         audit_record(team=team, actor=actor, action="mitigation.updated", obj=mitigation, changes=changed)
+        ticket_comments.mitigation_changed(mitigation, changed)
         emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, added, removed)
         if added or removed or "kind" in changed:
@@ -208,8 +210,9 @@ def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason:
         mitigation.status, mitigation.status_reason = status, reason
         bump(mitigation)
         mitigation.save()
-        audit_record(team=team, actor=actor, action="mitigation.transitioned", obj=mitigation,
-                     changes=diff(before, mitigation_snapshot(mitigation)))
+        changed = diff(before, mitigation_snapshot(mitigation))
+        audit_record(team=team, actor=actor, action="mitigation.transitioned", obj=mitigation, changes=changed)
+        ticket_comments.mitigation_changed(mitigation, changed)
         emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         audit_record_many(team=team, actor=actor,
                           entries=refresh_residuals(mitigation.risks.values_list("pk", flat=True)))
