@@ -1,4 +1,5 @@
 from .comments import COMMENT_MAX_LENGTH, Comment
+from .connectors import GITHUB_API, Connector, ConnectorHealth, ConnectorKind
 from .interop import ImportRecord, ImportStatus
 from .mitigations import (
     MITIGATION_DONE,
@@ -29,6 +30,10 @@ from .risks import (
 __all__ = [
     "COMMENT_MAX_LENGTH",
     "Comment",
+    "GITHUB_API",
+    "Connector",
+    "ConnectorHealth",
+    "ConnectorKind",
     "MITIGATION_DONE",
     "MITIGATION_REASON_REQUIRED",
     "MITIGATION_TRANSITIONS",
