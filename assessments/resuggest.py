@@ -91,6 +91,13 @@ def _stale_reason(risk: Risk, catalog) -> str:
                                                                            else ".")
 
 
+def match_why(match) -> list[str]:
+    """What the register shows for a suggestion: the facts behind it, the reason for each change of
+    its default score, and each control an answer shows to be in place already."""
+    return [*match.why, *getattr(match, "score_why", ()),
+            *(f"Control {ref} already in place: {reason}" for ref, reason in getattr(match, "in_place", ()))]
+
+
 def _is_removable(risk: Risk) -> bool:
     return risk.status == RiskStatus.SUGGESTED and risk.acted_at is None
 
@@ -127,7 +134,7 @@ def resuggest_system(system_id: int, *, catalog=None) -> ResuggestResult:
                 continue
             action, diff = _apply_match(risk, match)
             if _is_removable(risk):
-                diff.update(_refresh_from_template(risk, catalog, templates))
+                diff.update(_refresh_from_template(risk, catalog, templates, match))
             if diff:
                 action = action or "risk.refreshed"
                 risk.version += 1
@@ -168,10 +175,10 @@ def resuggest_system(system_id: int, *, catalog=None) -> ResuggestResult:
             if info is None or template is None:
                 result.skipped_refs.append(ref)
                 continue
-            likelihood, impact = int(info.default_likelihood), int(info.default_impact)
+            likelihood, impact = int(match.likelihood), int(match.impact)
             created.append(Risk(
                 system=system, template_id=template[0], component_id=component_id, title=info.title[:300],
-                description=template[1] or "", status=RiskStatus.SUGGESTED, why=list(match.why),
+                description=template[1] or "", status=RiskStatus.SUGGESTED, why=match_why(match),
                 fingerprint=match.fingerprint, likelihood=likelihood, impact=impact,
                 residual_likelihood=likelihood, residual_impact=impact))
         if result.skipped_refs:
@@ -207,7 +214,7 @@ def resuggest_system(system_id: int, *, catalog=None) -> ResuggestResult:
 
 def _apply_match(risk: Risk, match) -> tuple[str, dict]:
     """Bring an existing risk in line with a current match: (audit action or "", diff)."""
-    why = list(match.why)
+    why = match_why(match)
     diff: dict = {}
     action = ""
     if risk.status == RiskStatus.DISMISSED and risk.fingerprint != match.fingerprint:
@@ -216,7 +223,7 @@ def _apply_match(risk: Risk, match) -> tuple[str, dict]:
         diff.update({"status": [risk.status, RiskStatus.SUGGESTED], "status_reason": [risk.status_reason, note]})
         risk.status, risk.status_reason = RiskStatus.SUGGESTED, note
         action = "risk.resuggested"
-    if risk.fingerprint != match.fingerprint:
+    if risk.fingerprint != match.fingerprint or list(risk.why or []) != why:
         diff.update({"why": [risk.why, why], "fingerprint": [risk.fingerprint, match.fingerprint]})
         risk.why, risk.fingerprint = why, match.fingerprint
     if risk.stale:
@@ -225,15 +232,16 @@ def _apply_match(risk: Risk, match) -> tuple[str, dict]:
     return action, diff
 
 
-def _refresh_from_template(risk: Risk, catalog, templates: dict) -> dict:
-    """An unacted suggestion follows its template (title, description, default scores)."""
+def _refresh_from_template(risk: Risk, catalog, templates: dict, match=None) -> dict:
+    """An unacted suggestion follows its template and its context (title, description, scores)."""
     info = catalog.threats.get(risk.template_ref)
     template = templates.get(risk.template_ref)
     if info is None or template is None:
         return {}
     diff = {}
-    wanted = {"title": info.title[:300], "likelihood": int(info.default_likelihood),
-              "impact": int(info.default_impact)}
+    wanted = {"title": info.title[:300],
+              "likelihood": int(match.likelihood if match is not None else info.default_likelihood),
+              "impact": int(match.impact if match is not None else info.default_impact)}
     for name, value in wanted.items():
         if getattr(risk, name) != value:
             diff[name] = [getattr(risk, name), value]
