@@ -36,16 +36,14 @@ from catalog.engine import ComponentFacts, FlowFacts, current_catalog, evaluate
 from catalog.models import ThreatTemplate
 from threatmodel.models import AISystem, Component, DataFlow, Tombstone
 
+from .fields import RISK_RECONCILE_READ, RISK_RECONCILE_WRITE
 from .models import ExternalRef, Mitigation, Risk, RiskStatus, SystemReviewState
 from .services.audit import AuditEntry, audit_record_many
 
 log = logging.getLogger(__name__)
 
-EXISTING_FIELDS = ("id", "system_id", "template_id", "component_id", "title", "status", "status_reason", "stale",
-                   "stale_reason", "why", "fingerprint", "likelihood", "impact", "residual_likelihood",
-                   "residual_impact", "residual_overridden", "acted_at", "version")
-UPDATE_FIELDS = ["title", "status", "status_reason", "stale", "stale_reason", "why", "fingerprint",
-                 "likelihood", "impact", "residual_likelihood", "residual_impact", "version", "updated_at"]
+EXISTING_FIELDS = RISK_RECONCILE_READ
+UPDATE_FIELDS = list(RISK_RECONCILE_WRITE)
 
 
 @dataclass
@@ -107,7 +105,13 @@ def resuggest_system(system_id: int, *, catalog=None) -> ResuggestResult:
     catalog = catalog or current_catalog()
     result = ResuggestResult(system_id=system_id, catalog_version=catalog.version or "")
     with transaction.atomic():
-        system = AISystem.objects.select_for_update().select_related("team").filter(pk=system_id).first()
+        # Lock order (PostgreSQL): a component write locks the team row for its audit event and then, at
+        # COMMIT (deferred foreign keys), takes a key-share lock on its system row. So this locks the system
+        # row only (not the team's, as a FOR UPDATE on the join would) and in NO KEY UPDATE mode, which
+        # serialises two runs of one system without blocking those key-share locks; the team is locked
+        # after, by the audit chain, as every writer does.
+        system = (AISystem.objects.select_for_update(of=("self",), no_key=True).select_related("team")
+                  .filter(pk=system_id).first())
         if system is None:
             return result
         components, flows = system_facts(system)

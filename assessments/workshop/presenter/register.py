@@ -16,14 +16,13 @@ from threatmodel.models import AISystem
 
 from ... import scoring
 from ... import selectors as register_selectors
+from ...fields import RISK_CARD_ROW
 from ...models import RISK_TRANSITIONS, Mitigation, Risk, RiskStatus
 from .. import cards, heatmap
 from ..selectors import IN_REGISTER
 
 # What a risk card, the heat maps and the progress read (the rest stays in the database).
-CARD_FIELDS = ("id", "system_id", "component_id", "template_id", "title", "status", "status_reason", "stale",
-               "stale_reason", "why", "likelihood", "impact", "residual_likelihood", "residual_impact",
-               "residual_overridden", "treatment", "owner_id", "due", "version")
+CARD_FIELDS = RISK_CARD_ROW
 FRAMEWORK_SHORT = {
     "OWASP-LLM-2025": "OWASP LLM", "MITRE-ATLAS": "ATLAS", "NIST-AI-RMF": "NIST AI RMF",
     "OWASP-ML-2023": "OWASP ML", "NIST-AI-600-1": "NIST AI 600-1", "CAF-AI-SEC": "CAF AI security",
