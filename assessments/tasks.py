@@ -46,4 +46,3 @@ def send_daily_digests() -> int:
     from .notifications import send_daily_digests as send
 
     return send()
-

@@ -19,7 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("threatmodel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["threatmodel.webhooks", "assessments.interop", "assessments.reports"])
+app.autodiscover_tasks(["threatmodel.webhooks", "assessments.connectors", "assessments.interop", "assessments.reports"])
 
 # Task name prefix -> its own queue (reports, imports and webhooks cannot starve each other).
 QUEUES = {"assessments.reports.": "reports", "assessments.interop.": "imports", "threatmodel.webhooks.": "webhooks"}
