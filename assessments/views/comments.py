@@ -11,11 +11,12 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from threatmodel.selectors import require_edit
+
 from .. import selectors, services
 from ..forms import members_queryset
 from ..models import COMMENT_MAX_LENGTH
 from ..services.comments import MENTION
-from .common import require_edit
 
 
 def body_html(comment) -> SafeString:

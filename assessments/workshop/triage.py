@@ -14,6 +14,8 @@ from html import escape
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from threatmodel.models import ComponentKind
+
 from . import cards
 
 
@@ -47,7 +49,7 @@ def _select(risk) -> str:
 def _where(component) -> str:
     if component is None:
         return "the whole system"
-    return f"{cards.KIND_LABELS.get(component.kind, '').lower()} <strong>{e(component.name)}</strong>"
+    return f"{ComponentKind(component.kind).label.lower()} <strong>{e(component.name)}</strong>"
 
 
 def _member(risk, csrf_input: str, can_edit: bool, triage_url: str) -> str:

@@ -184,6 +184,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     # --- API: schema and docs (public, served from local assets) ------------------------------------
     ("api-schema", "GET"): E(PUBLIC[:6] + ("401", "401")),  # public, but bad credentials are refused
     ("api-docs", "GET"): E(PUBLIC[:6] + ("401", "401")),
+    ("api-not-found", "GET"): E(("404",) * 8),  # problem+json for any unmatched path under /api/
     # --- API: modeling --------------------------------------------------------------------------------
     ("system-list", "GET"): E(API_LIST),
     ("system-list", "POST"): E(API_CREATE_OWN_TEAM, body="system"),

@@ -145,3 +145,12 @@ def test_accepted_risks_become_tickets_only_when_the_connector_allows(owner_api,
     made = owner_api.post(f"/api/v1/risks/{risk.pk}/ticket/", {"connector": jira.pk}, format="json")
     assert made.status_code == 201, made.content
     assert "threat-register-risk-" in str(fake_jira.issues["SEC-1"]["labels"])
+
+
+@pytest.mark.parametrize("path", ["/api/nope/", "/api/v1/no-such-thing/", "/api/v1/mitigations/12/nothing/",
+                                  "/api/v2/"])
+def test_unmatched_api_paths_are_problem_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
