@@ -47,9 +47,7 @@ def notify_mentioned(comment, user, actor) -> None:
         return
     from threatmodel.queue import enqueue
 
-    from .tasks import send_mention_notice
-
-    enqueue(send_mention_notice, comment.pk, user.pk)
+    enqueue("assessments.tasks.send_mention_notice", comment.pk, user.pk)
 
 
 def absolute(path: str) -> str:

@@ -38,7 +38,7 @@ STYLE = f"""
 
 def system_diagram(system, orientation: str = "horizontal") -> diagram.Diagram:
     """The workshop's diagram of `system` (same layout and card statistics as the page)."""
-    from .selectors import card_stats
+    from .presenter.model import card_stats
 
     components, flows = tm_selectors.system_model(system)
     risks = list(Risk.objects.filter(system=system).only("id", "component_id", "status", "likelihood", "impact"))

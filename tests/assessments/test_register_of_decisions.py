@@ -72,7 +72,7 @@ def test_exports_hold_only_triaged_risks(login, system, decided, contributor, te
 def test_dashboard_bands_count_decided_risks_and_link_the_suggestions(login, system, decided, contributor):
     response = login(contributor).get(reverse("dashboard"))
     row = next(r for r in response.context["system_rows"] if r.system.pk == system.pk)
-    assert row.open_risks == 2 and row.suggestions == decided["awaiting"]
+    assert sum(row.bands.values()) == 2 and row.suggestions == decided["awaiting"]
     assert f'#suggestions">{decided["awaiting"]} awaiting triage</a>' in response.content.decode()
 
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def decided(workshop_team):
     from assessments import services
     from assessments.models import Risk
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system as reconcile_system
     from threatmodel.demo import build_support_assistant
 
     fran = workshop_team["facilitator"]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def twin_inputs(workshop_team):
     """The support copilot with a second chat input like the first: its threats apply to both."""
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system as reconcile_system
     from threatmodel import services as tm
     from threatmodel.demo import build_support_assistant
     from threatmodel.models import Component

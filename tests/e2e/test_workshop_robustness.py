@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def copilot(workshop_team):
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system as reconcile_system
     from threatmodel.demo import build_support_assistant
 
     system = build_support_assistant(actor=workshop_team["facilitator"], team=workshop_team["team"])

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def repeated_threat(system):
     """A second input like the first one: its threats are suggested on both."""
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system as reconcile_system
     from threatmodel import services as tm
     from threatmodel.models import Component
 
