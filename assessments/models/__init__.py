@@ -1,3 +1,4 @@
+from .assurance import AssuranceScope, GovernanceEvidence
 from .interop import ImportRecord, ImportStatus
 from .mitigations import (
     MITIGATION_DONE,
@@ -9,7 +10,7 @@ from .mitigations import (
 )
 from .notifications import NotificationLog
 from .presence import Presence
-from .privacy import DpiaResult, PrivacyAssessment
+from .privacy import DataProtectionOfficer, DpiaResult, PrivacyAssessment
 from .refs import ExternalRef
 from .reports import REPORT_FINISHED, Report, ReportKind, ReportStatus
 from .reviews import Review, ReviewDecision, ReviewRole, SystemReviewState
@@ -23,9 +24,12 @@ __all__ = [
     "RISK_REASON_REQUIRED",
     "REPORT_FINISHED",
     "RISK_TRANSITIONS",
+    "AssuranceScope",
     "ControlKind",
+    "DataProtectionOfficer",
     "DpiaResult",
     "ExternalRef",
+    "GovernanceEvidence",
     "Mitigation",
     "MitigationStatus",
     "ImportRecord",

@@ -27,8 +27,8 @@ from threatmodel.services.common import require_role
 from threatmodel.webhooks import emit, object_payload
 
 from ..models.reports import Report, ReportKind, ReportStatus, report_upload_to
-from .content import build_content, content_sha256
-from .render import render_html, render_pdf
+from .content import build_content, canonical_bytes, content_sha256
+from .render import content_attachment, render_html, render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,27 @@ def _label(user) -> str:
     return (user.get_full_name() or "").strip() or user.get_username()
 
 
-def report_request(*, actor, system: AISystem, kind: str) -> Report:
-    """Ask for a report; it is rendered in the background once this transaction commits."""
+def report_current(system: AISystem, kind: str) -> Report | None:
+    """The finished report of this kind whose content is what the system states now, if there is one."""
+    digest = content_sha256(build_content(kind, system))
+    return (Report.objects.filter(system=system, kind=kind, status=ReportStatus.DONE, content_sha256=digest)
+            .exclude(file="").order_by("-id").first())
+
+
+def report_request(*, actor, system: AISystem, kind: str, force: bool = False) -> Report:
+    """Ask for a report; it is rendered in the background once this transaction commits.
+
+    When nothing changed since a finished report of the same kind (same content hash), that report is
+    returned as it is and nothing is rendered (``report.reused`` is True); ``force`` renders anyway.
+    """
     require_role(actor, system.team, Role.VIEWER)
     if kind not in ReportKind.values:
         raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ReportKind.values)}."})
+    if not force:
+        existing = report_current(system, kind)
+        if existing is not None:
+            existing.reused = True
+            return existing
     with transaction.atomic():
         release = CatalogRelease.objects.order_by("-id").first()
         report = Report.objects.create(
@@ -112,7 +128,7 @@ def report_render(report_id: int) -> str:
         digest = content_sha256(content)
         progress(10, "Laying out the report")
         html = render_html(content, content_sha256=digest)
-        pdf = render_pdf(html, on_progress=progress)
+        pdf = render_pdf(html, on_progress=progress, attachments=[content_attachment(canonical_bytes(content), digest)])
         progress(95, "Storing the PDF")
         sha = hashlib.sha256(pdf.data).hexdigest()
         stored_name = default_storage.save(report_upload_to(report, f"{report.kind}-{report.pk}-{token[:8]}.pdf"),

@@ -46,6 +46,8 @@ def report_create(request, pk):
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("system_reports", pk=system.pk)
+    if getattr(report, "reused", False):
+        messages.info(request, f"Nothing changed since report #{report.pk} (same content SHA-256): here it is.")
     return redirect("report_detail", pk=report.pk)
 
 

@@ -206,6 +206,7 @@ def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason:
             raise ValidationError({"evidence": "Record the evidence before marking the mitigation verified."})
         before = mitigation_snapshot(mitigation)
         mitigation.status, mitigation.status_reason = status, reason
+        _stamp_done(mitigation, actor, status)
         bump(mitigation)
         mitigation.save()
         audit_record(team=team, actor=actor, action="mitigation.transitioned", obj=mitigation,
@@ -214,6 +215,20 @@ def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason:
         audit_record_many(team=team, actor=actor,
                           entries=refresh_residuals(mitigation.risks.values_list("pk", flat=True)))
     return mitigation
+
+
+def _stamp_done(mitigation: Mitigation, actor, status: str) -> None:
+    """Record who implemented and who verified it, and when; going back to work clears both."""
+    person = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    if status == MitigationStatus.IMPLEMENTED:
+        mitigation.implemented_by, mitigation.implemented_at = person, now
+        mitigation.verified_by, mitigation.verified_at = None, None
+    elif status == MitigationStatus.VERIFIED:
+        mitigation.verified_by, mitigation.verified_at = person, now
+    elif status not in (MitigationStatus.IMPLEMENTED, MitigationStatus.VERIFIED):
+        mitigation.implemented_by = mitigation.implemented_at = None
+        mitigation.verified_by = mitigation.verified_at = None
 
 
 def _set_links(*, actor, mitigation: Mitigation, add=(), remove=(), expected_version=None) -> Mitigation:

@@ -171,7 +171,7 @@ def measure(db: dict) -> dict:
     e2e, e2e_cpu, weasy, report = [], [], [], None
     for _ in range(REPEATS):
         start, cpu = time.perf_counter(), time.process_time()
-        report = report_request(actor=owner, system=system, kind="assurance")
+        report = report_request(actor=owner, system=system, kind="assurance", force=True)
         e2e.append(time.perf_counter() - start)
         e2e_cpu.append(time.process_time() - cpu)
         report.refresh_from_db()
