@@ -13,9 +13,9 @@ import random
 import time
 
 from catalog.engine import ComponentFacts, FlowFacts, catalog_from_files, evaluate
-from tests.bench.common import result
+from tests.bench.common import result, size
 
-COMPONENTS = 1000
+COMPONENTS = size(1000, 40)
 TARGET_US = 0.4
 ANCHOR_US = 1.3
 ANCHOR = "OWASP pytm 1.4.0 ≈1.3 µs per element×rule pair (115k pairs in 0.149 s)"
@@ -63,7 +63,7 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
     return system, components, flows
 
 
-def measure(repeats: int = 40) -> dict:
+def measure(repeats: int = size(40, 2)) -> dict:
     catalog = catalog_from_files()
     system, components, flows = synthetic_system(catalog)
     best_cpu = best_wall = float("inf")
