@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
-from assessments.privacy.api import PrivacyViewSet
+from assessments.privacy.api import PrivacyViewSet, TeamDpoViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
 from threatmodel.api import views, webhooks
 
@@ -28,12 +28,16 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
+privacy_dpo_advice = PrivacyViewSet.as_view({"post": "dpo_advice"})
+team_dpos = TeamDpoViewSet.as_view({"get": "list", "post": "create"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
 
 urlpatterns = [
     path("", include(router.urls)),
     path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
+    path("systems/<int:system_pk>/privacy/dpo-advice/", privacy_dpo_advice, name="system-privacy-dpo-advice"),
+    path("teams/<slug:team_slug>/dpos/", team_dpos, name="team-dpos"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
     path("", include("catalog.api.urls")),
 ]

@@ -35,6 +35,16 @@ class PrivacyAssessment(Versioned):
     secondary_use = models.JSONField(default=dict, blank=True)
     deidentification = models.JSONField(default=dict, blank=True)
     dpia_criteria = models.JSONField(default=dict, blank=True)
+    # The DPIA proper (assessments.privacy.dpia_fields): parties, scope, context, consultation, necessity and
+    # proportionality, risks to individuals with their measures and residual risk, conclusion, regime modules.
+    parties = models.JSONField(default=dict, blank=True)
+    scope = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    consultation = models.JSONField(default=dict, blank=True)
+    necessity = models.JSONField(default=dict, blank=True)
+    individual_risks = models.JSONField(default=list, blank=True)
+    conclusion = models.JSONField(default=dict, blank=True)
+    regime_details = models.JSONField(default=dict, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
     dpia_result = models.CharField(max_length=14, choices=DpiaResult.choices, default=DpiaResult.UNDETERMINED)
     dpia_criteria_met = models.PositiveSmallIntegerField(default=0)

@@ -54,7 +54,8 @@ def test_accepted_risk_is_not_counted_as_covered(seeded, people, django_capture_
     items = {i["ref"]: i for i in content["nist"]["items"]}
     for ref in refs:
         assert items[ref]["accepted"] >= 1
-        assert any(f"R-{accepted.pk} accepted by Arjun Approver (arjun) until" in n for n in items[ref]["accepted_notes"])
+        notes = items[ref]["accepted_notes"]
+        assert any(f"R-{accepted.pk} accepted by Arjun Approver (arjun) until" in n for n in notes)
         assert items[ref]["status"] != "covered" or items[ref]["covered"] == items[ref]["risks"]
     text = pdf_text(generate(system, people[0], "assurance", django_capture_on_commit_callbacks).file.read())
     assert f"R-{accepted.pk} accepted by Arjun Approver (arjun) until" in text
