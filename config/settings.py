@@ -260,6 +260,10 @@ REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
 # A report render silent for this long is presumed dead (its worker was killed) and is taken over.
 REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=150)
+# Optional PAdES signature of report PDFs: a PEM private key and its certificate (paths). Unset: unsigned.
+REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
+REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
+REPORT_SIGNING_PASSPHRASE = env("REPORT_SIGNING_PASSPHRASE", default="")
 
 # --- Security headers ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -27,7 +27,8 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "system", "kind", "status", "progress", "stage", "error", "sha256", "content_sha256", "size",
-                  "pages", "pdf_variant", "catalog_version", "requested_by", "version", "created_at", "updated_at",
+                  "pages", "pdf_variant", "signature", "signed_at", "catalog_version", "requested_by", "version",
+                  "created_at", "updated_at",
                   "started_at", "finished_at", "url", "pdf_url"]
         read_only_fields = fields
 

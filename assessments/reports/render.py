@@ -37,10 +37,11 @@ def charts_for(content: dict) -> dict:
     return charts
 
 
-def render_html(content: dict, *, content_sha256: str, preview: bool = False, back_url: str = "") -> str:
+def render_html(content: dict, *, content_sha256: str, preview: bool = False, back_url: str = "",
+                signature: dict | None = None) -> str:
     kind = content["kind"]
     context = {"c": content, "charts": charts_for(content), "content_sha256": content_sha256,
-               "kind_label": ReportKind(kind).label, "preview": preview, "back_url": back_url}
+               "kind_label": ReportKind(kind).label, "preview": preview, "back_url": back_url, "signature": signature}
     return render_to_string(f"reports/{kind}.html", context)
 
 

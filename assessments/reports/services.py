@@ -28,7 +28,9 @@ from threatmodel.webhooks import emit, object_payload
 
 from ..models.reports import Report, ReportKind, ReportStatus, report_upload_to
 from .content import build_content, canonical_bytes, content_sha256
+from .content.scope import stamp
 from .render import content_attachment, render_html, render_pdf
+from .signing import SIGNATURE_KIND, sign_pdf, signing_identity
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +129,14 @@ def report_render(report_id: int) -> str:
         content = build_content(report.kind, report.system, generated_by=report.requested_by)
         digest = content_sha256(content)
         progress(10, "Laying out the report")
-        html = render_html(content, content_sha256=digest)
+        identity = signing_identity()
+        signed_at = timezone.now() if identity else None
+        signature = {"subject": identity.subject, "at": stamp(signed_at)} if identity else None
+        html = render_html(content, content_sha256=digest, signature=signature)
         pdf = render_pdf(html, on_progress=progress, attachments=[content_attachment(canonical_bytes(content), digest)])
+        if identity:
+            progress(93, "Signing the PDF")
+            pdf.data, signed_at = sign_pdf(pdf.data, identity)
         progress(95, "Storing the PDF")
         sha = hashlib.sha256(pdf.data).hexdigest()
         stored_name = default_storage.save(report_upload_to(report, f"{report.kind}-{report.pk}-{token[:8]}.pdf"),
@@ -137,7 +145,8 @@ def report_render(report_id: int) -> str:
             now = timezone.now()
             finished = Report.objects.filter(pk=report.pk, claim=token, status=ReportStatus.RENDERING).update(
                 status=ReportStatus.DONE, file=stored_name, sha256=sha, content_sha256=digest, size=len(pdf.data),
-                pages=pdf.pages, pdf_variant=pdf.variant, progress=100, stage="Done", finished_at=now,
+                pages=pdf.pages, pdf_variant=pdf.variant, signature=SIGNATURE_KIND if identity else "",
+                signed_at=signed_at, progress=100, stage="Done", finished_at=now,
                 heartbeat_at=now, updated_at=now, error="", version=F("version") + 1)
             if not finished:
                 raise _LostClaim()
