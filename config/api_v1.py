@@ -7,6 +7,7 @@ from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskVie
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet, TeamDpoViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
+from assessments.testplan.api import SystemTestPlanViewSet
 from threatmodel.api import views, webhooks
 
 router = SimpleRouter()
@@ -31,6 +32,7 @@ privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 privacy_dpo_advice = PrivacyViewSet.as_view({"post": "dpo_advice"})
 team_dpos = TeamDpoViewSet.as_view({"get": "list", "post": "create"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
+system_test_plan = SystemTestPlanViewSet.as_view({"get": "plan"})
 
 urlpatterns = [
     path("", include(router.urls)),
@@ -39,5 +41,6 @@ urlpatterns = [
     path("systems/<int:system_pk>/privacy/dpo-advice/", privacy_dpo_advice, name="system-privacy-dpo-advice"),
     path("teams/<slug:team_slug>/dpos/", team_dpos, name="team-dpos"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
+    path("systems/<int:system_pk>/test-plan/", system_test_plan, name="system-test-plan"),
     path("", include("catalog.api.urls")),
 ]

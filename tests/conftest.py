@@ -121,7 +121,8 @@ class WorkerProcess:
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "1",
-             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
+             "-Q", ",".join([queue, *(f"{queue}.{q}" for q in ("reports", "imports", "webhooks"))]),  # config.celery
+             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
             cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log)
 
     def log(self) -> str:

@@ -84,7 +84,8 @@ REPORT_EXAMPLE = OpenApiExample("An assurance report", value={"kind": "assurance
         summary="Request a report (rendered in the background)", tags=["reports"], request=ReportRequestSerializer,
         examples=[REPORT_EXAMPLE], parameters=[IDEMPOTENCY_KEY],
         responses={202: OpenApiResponse(ReportSerializer, description="Queued; poll `url` until status is done"),
-                   200: OpenApiResponse(ReportSerializer, description=REUSED)}),
+                   200: OpenApiResponse(ReportSerializer, description=REUSED),
+                   429: OpenApiResponse(description="The team's report render limit is reached; see Retry-After")}),
 )
 class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
     serializer_class = ReportSerializer
@@ -100,7 +101,11 @@ class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
         system = self.get_system()
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.report_request(actor=request.user, system=system, kind=serializer.validated_data["kind"])
+        try:
+            report = services.report_request(actor=request.user, system=system,
+                                             kind=serializer.validated_data["kind"])
+        except services.RenderRateLimited as exc:
+            return problem(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)})
         reused = getattr(report, "reused", False)
         report.refresh_from_db()
         data = ReportSerializer(report).data

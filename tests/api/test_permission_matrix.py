@@ -76,6 +76,15 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("readyz", "GET"): E(ANYTHING),  # 200 or 503 depending on the services, for anyone
     ("login", "GET"): E(("ok",) * 8),  # a signed-in user is sent on to the dashboard
     ("logout", "POST"): E(("login",) * 8),
+    ("password_change", "GET"): E(PAGE_ANY_USER),
+    ("password_change", "POST"): E(("login", "auth", "auth", "auth", "auth", "login", "login", "login")),
+    ("password_change_done", "GET"): E(PAGE_ANY_USER),
+    ("password_reset", "GET"): E(PUBLIC),
+    ("password_reset", "POST"): E(PUBLIC),  # the form again, with its errors; a known address or not alike
+    ("password_reset_done", "GET"): E(PUBLIC),
+    ("password_reset_confirm", "GET"): E(PUBLIC, "reset"),  # an invalid link says so
+    ("password_reset_complete", "GET"): E(PUBLIC),
+    ("invitation_accept", "GET"): E(("404",) * 8, "invitation_link"),  # unknown, used or expired links
     ("admin:*", "GET"): E(("login",) * 8),  # every admin page needs a staff account; none of these callers is
     # --- pages: dashboard, workshop -----------------------------------------------------------------
     ("dashboard", "GET"): E(PAGE_ANY_USER),
@@ -104,6 +113,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("team_settings", "POST"): E(PAGE_OWNER_WRITE, "team"),
     ("team_member_role", "POST"): E(PAGE_OWNER_WRITE, "member"),
     ("team_token_revoke", "POST"): E(PAGE_OWNER_WRITE, "token"),
+    ("team_invitation_revoke", "POST"): E(PAGE_OWNER_WRITE, "invitation"),
     ("team_webhook", "GET"): E(PAGE_OWNER, "webhook_page"),
     ("team_webhook", "POST"): E(PAGE_OWNER_WRITE, "webhook_page"),
     ("team_webhook_retry", "POST"): E(PAGE_OWNER_WRITE, "delivery_page"),
@@ -156,6 +166,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("import_detail", "GET"): E(PAGE_READ, "import"),
     ("import_discard", "POST"): E(PAGE_WRITE, "import"),
     ("system_export", "GET"): E(PAGE_READ, "system"),
+    ("system_test_plan", "GET"): E(PAGE_READ, "system_csv"),
     ("system_coverage_csv", "GET"): E(PAGE_READ, "system"),
     ("team_coverage_csv", "GET"): E(PAGE_READ, "team"),
     ("system_export_schema", "GET"): E(PUBLIC),
@@ -235,6 +246,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("team-dpos", "GET"): E(("401", "ok", "ok", "ok", "404", "any", "401", "401"), "team_slug"),
     ("team-dpos", "POST"): E(API_THEIRS_WRITE, "team_slug", body="empty"),
     ("system-export", "GET"): E(API_READ, "system_pk"),
+    ("system-test-plan", "GET"): E(API_READ, "system_pk"),
     # --- API: catalog (shared reference data: any valid credentials) ----------------------------------
     ("api-catalog-questions", "GET"): E(API_LIST),
     ("api-catalog-threats", "GET"): E(API_LIST),
@@ -310,6 +322,7 @@ class World:
         self.delivery = WebhookDelivery.objects.create(
             webhook=self.webhook, event_id="msg_matrix", event_type="risk.created", payload={},
             status=DeliveryStatus.FAILED, attempts=8)
+        self.invitation, _ = tm.invitation_create(actor=owner, team=self.team, email="invitee@example.org")
         self.token_row, _ = tm.api_token_create(actor=owner, team=self.team, user=owner, name="revoke me",
                                                 scopes=["read"])
         self.report = Report.objects.create(system=self.system, kind="assurance", status="done", progress=100,
@@ -349,6 +362,8 @@ class World:
             "team_csv": {"slug": self.team.slug, "fmt": "csv"}, "team_slug": {"team_slug": self.team.slug},
             "member": {"slug": self.team.slug, "user_id": self.users["viewer"].pk},
             "token": {"slug": self.team.slug, "token_id": self.token_row.pk},
+            "invitation": {"slug": self.team.slug, "invitation_id": self.invitation.pk},
+            "invitation_link": {"token": "inv_not-a-real-invitation"}, "reset": {"uidb64": "MQ", "token": "x-y"},
             "webhook": {"pk": self.webhook.pk}, "webhook_pk": {"webhook_pk": self.webhook.pk},
             "webhook_page": {"slug": self.team.slug, "webhook_id": self.webhook.pk},
             "delivery": {"webhook_pk": self.webhook.pk, "pk": self.delivery.pk},

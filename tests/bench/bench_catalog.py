@@ -48,12 +48,14 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
                   for i, kind in enumerate(rng.choices(kinds, weights, k=n), start=1)]
     models = [c for c in components if c.kind == "model"]
     flows, next_id = [], 1
-    for c in components:  # inputs feed 1-2 models, models feed 1-3 outputs
+    for c in components:  # inputs feed 1-2 models, models feed 1-3 outputs, 1 model in 5 feeds another
         if c.kind == "input":
             targets = rng.sample(models, k=min(len(models), rng.randint(1, 2)))
             pairs = [(c, t) for t in targets]
         elif c.kind == "output":
             pairs = [(rng.choice(models), c) for _ in range(rng.randint(1, 2))]
+        elif len(models) > 1 and rng.random() < 0.2:
+            pairs = [(c, rng.choice([m for m in models if m is not c]))]
         else:
             continue
         for source, target in pairs:
