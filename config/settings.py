@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "threatmodel.webhooks.deliver_due",
         "schedule": timedelta(minutes=1),
     },
+    "connectors-pull": {  # pulls every linked ticket's state (inbound webhooks make it quicker)
+        "task": "assessments.connectors.pull_all",
+        "schedule": timedelta(minutes=env.int("CONNECTOR_PULL_MINUTES", default=5)),
+    },
     "flush-pending-tasks": {  # hands over tasks recorded while the broker was down (threatmodel.queue)
         "task": "threatmodel.flush_pending_tasks",
         "schedule": timedelta(minutes=1),
@@ -221,6 +225,8 @@ CELERY_BEAT_SCHEDULE = {
 # Reports, imports and webhooks have queues of their own, so a burst of one cannot starve the others;
 # everything else uses the default queue ("celery"). `make worker` consumes all four (config.celery).
 CELERY_TASK_ROUTES = ("config.celery.route_task",)
+
+CONNECTOR_TIMEOUT_SECONDS = env.float("CONNECTOR_TIMEOUT_SECONDS", default=10.0)
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -251,6 +257,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind", "status") get stable names of their own.
     "ENUM_NAME_OVERRIDES": {
         "ReportKindEnum": [("pia", "Privacy impact assessment"), ("assurance", "Assurance report")],
+        "ConnectorKindEnum": "assessments.models.connectors.ConnectorKind",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "threatmodel.api.schema.document_problem_responses"],

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("assessments.reports.urls")),  # privacy assessment and report pages
     path("", include("assessments.interop.urls")),  # import and export pages
+    path("", include("assessments.connectors.urls")),  # inbound tracker webhooks and the connectors page
     path("", include("assessments.testplan.urls")),  # a system's test plan (JSON, CSV)
     path("api/", include("config.api_urls")),
 ]

@@ -26,6 +26,7 @@ from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import ListMixin, TeamScopedViewSet
 from threatmodel.api.errors import problem
 from threatmodel.api.views import IDEMPOTENCY_KEY, _resolve_team
+from threatmodel.models import ComponentKind
 
 from ..models import ImportRecord, ImportStatus
 from . import selectors, services, uploads
@@ -73,12 +74,14 @@ class ImportUploadSerializer(serializers.Serializer):
                                      help_text="Leave out to recognise the format from the file.")
     kinds = serializers.CharField(required=False, help_text='With confirm: a JSON object {"<component id in the '
                                                             'file>": "input" | "model" | "output"}.')
-    mode = serializers.ChoiceField(required=False, choices=services.MODES, default="update")
+    mode = serializers.ChoiceField(required=False, choices=services.MODES, allow_null=True, default=None,
+                                   help_text="Default: update a recognised model (same file, or same identity and "
+                                             "element ids); a name-only match makes a new system")
     confirm = serializers.BooleanField(required=False, default=False)
 
 
 class ImportConfirmSerializer(serializers.Serializer):
-    kinds = serializers.DictField(child=serializers.ChoiceField(choices=["input", "model", "output"]), required=False,
+    kinds = serializers.DictField(child=serializers.ChoiceField(choices=ComponentKind.values), required=False,
                                   help_text="Kinds chosen for the file's components (id in the file -> kind).")
     mode = serializers.ChoiceField(choices=services.MODES, default="update",
                                    help_text="update: update the system an earlier import of this model made; "

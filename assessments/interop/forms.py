@@ -2,18 +2,18 @@
 
 from django import forms
 
+from threatmodel.models import ComponentKind
+
 from .detect import FORMAT_LABELS
 from .limits import max_bytes
-from .plan import KINDS
-
-KIND_LABELS = {"input": "Input", "model": "Model", "output": "Output"}
 
 
 class UploadForm(forms.Form):
     team = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="The team the system will belong to.")
     file = forms.FileField(label="Model file", help_text=(
-        "OWASP Threat Dragon (v1 or v2 .json), AWS Threat Composer (.tc.json), Open Threat Model (OTM .json) or a "
-        "system export of this tool; at most 5 MiB. Nothing is written before you confirm the preview."))
+        "OWASP Threat Dragon (v1 or v2 .json), AWS Threat Composer (.tc.json), Open Threat Model "
+        "(OTM .json or .yaml) or a system export of this tool; at most 5 MiB. "
+        "Nothing is written before you confirm the preview."))
     format = forms.ChoiceField(required=False, label="Format", choices=[("", "Recognise it from the file")]
                                + sorted(FORMAT_LABELS.items(), key=lambda kv: kv[1]))
 
@@ -25,7 +25,7 @@ class UploadForm(forms.Form):
         if len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
             self.fields["team"].widget = forms.HiddenInput()
-        self.fields["file"].widget.attrs["accept"] = ".json,application/json"
+        self.fields["file"].widget.attrs["accept"] = ".json,.yaml,.yml,application/json,application/yaml"
         self.fields["file"].help_text = self.fields["file"].help_text.replace(
             "5 MiB", f"{max_bytes() / (1024 * 1024):g} MiB")
 
@@ -50,10 +50,12 @@ class ConfirmForm(forms.Form):
         self.component_ids = [c["id"] for c in preview["components"]]
         for index, component in enumerate(preview["components"]):
             self.fields[f"kind-{index}"] = forms.ChoiceField(
-                label=component["name"], choices=[(k, KIND_LABELS[k]) for k in KINDS], initial=component["kind"],
+                label=component["name"], choices=ComponentKind.choices, initial=component["kind"],
                 disabled=component["kind_confirmed"])
         if not preview.get("update"):
             del self.fields["mode"]
+        else:
+            self.fields["mode"].initial = preview["update"]["default_mode"]
 
     def kinds(self) -> dict[str, str]:
         return {source_id: self.cleaned_data[f"kind-{i}"] for i, source_id in enumerate(self.component_ids)

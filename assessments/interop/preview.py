@@ -4,11 +4,10 @@ Built from a prepared plan and (for a model imported before) the system it updat
 the page renders it and the API returns it as is.
 """
 
-from threatmodel.models import AISystem, Component, DataFlow
+from threatmodel.models import AISystem, Component, ComponentKind, DataFlow
 
 from ..models import ImportRecord, Mitigation, Risk
 from .detect import FORMAT_LABELS
-from .plan import KINDS
 from .prepare import Prepared
 
 
@@ -24,6 +23,12 @@ def answers_text(answers: dict) -> list[str]:
     return [f"{key}: {show(value)}" for key, value in answers.items()]
 
 
+IDENTITY_TEXT = {
+    "same_file": "the same file (SHA-256) was imported before",
+    "same_elements": "the same model: the same name and element ids in common with the earlier import",
+    "name_only": "only the name matches (no element id in common): by default this makes a new system; "
+                 "choose update to merge it into the earlier one",
+}
 SECTION_MODELS = {"components": Component, "flows": DataFlow, "risks": Risk, "mitigations": Mitigation}
 
 
@@ -102,11 +107,14 @@ def build(record: ImportRecord, prepared: Prepared, *, target: AISystem | None, 
             if left:
                 gone[section] = left
     update = None
-    if earlier is not None and target is not None:
-        update = {"system": {"id": target.pk, "name": target.name}, "import": {
+    if earlier is not None and earlier.system is not None:
+        identity = (record.summary or {}).get("identity") or "same_elements"
+        update = {"system": {"id": earlier.system.pk, "name": earlier.system.name}, "import": {
             "id": earlier.pk, "filename": earlier.filename,
             "applied_at": earlier.applied_at.isoformat() if earlier.applied_at else None},
-            "same_file": earlier.sha256 == record.sha256}
+            "same_file": earlier.sha256 == record.sha256, "identity": identity,
+            "identity_text": IDENTITY_TEXT.get(identity, ""),
+            "default_mode": "new" if identity == "name_only" else "update", "applies": target is not None}
     extras = plan.extras
     return {
         "id": record.pk, "status": record.status, "format": plan.format,
@@ -114,7 +122,7 @@ def build(record: ImportRecord, prepared: Prepared, *, target: AISystem | None, 
         "size": record.size, "sha256": record.sha256,
         "system": {"name": plan.system.name, "description": plan.system.description[:2000],
                    "lifecycle_stage": plan.system.lifecycle_stage, "answers": prepared.system_answers},
-        "update": update, "kinds": list(KINDS),
+        "update": update, "kinds": list(ComponentKind.values),
         "components": components, "flows": flows, "risks": risks, "mitigations": mitigations,
         "external_refs": len(plan.refs),
         "restores": {"privacy_assessment": "privacy" in extras, "reviews": len(extras.get("reviews", [])),

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from threatmodel import selectors as tm_selectors
 from threatmodel.selectors import system_model
 
 from ..models import Risk, RiskStatus
@@ -72,11 +71,6 @@ def is_dpo(user, team) -> bool:
 
 def dpos_of(team) -> list:
     return [d.user for d in DataProtectionOfficer.objects.filter(team=team).select_related("user").order_by("id")]
-
-
-def privacy_get(user, system_pk, token=None) -> PrivacyState:
-    """The privacy state of a system the user (or token) may see; Http404 otherwise."""
-    return privacy_state(tm_selectors.system_get(user, system_pk, token))
 
 
 def privacy_risks(system) -> list[Risk]:

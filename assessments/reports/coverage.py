@@ -21,13 +21,15 @@ Pure functions over plain values.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from threatmodel.models import ComponentKind
+
 VERIFIED = "verified"
 UNDERWAY = frozenset({"proposed", "planned", "in_progress", "implemented"})
 RISK_STATES = ("covered", "accepted", "planned", "gap")
 STATUSES = ("covered", "accepted", "planned", "gap", "not_assessed")
 STATUS_LABELS = {"covered": "covered", "accepted": "accepted", "planned": "planned", "gap": "gap",
                  "not_assessed": "not assessed"}
-LANES = ("input", "model", "output")
+LANES = tuple(ComponentKind.values)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def nist_coverage(risks: list[RiskFacts], subcategories: list[Mapping],
 
 def capability_coverage(risks: list[RiskFacts], capabilities: list[Mapping]) -> list[dict]:
     """``capabilities``: [{ref, title}] of the capability items -> rows with one cell per lane."""
-    refs = [f"{c['ref']}/{lane}" for c in capabilities for lane in LANES]
+    refs = [f"{c['ref']}/{lane}" for c in capabilities for lane in ComponentKind.values]
     cov = item_coverage(risks, "CAF-AI-SEC", refs)
+    lanes = ComponentKind.values
     return [{"ref": c["ref"], "title": c["title"],
-             "cells": [{"lane": lane, **cov[f"{c['ref']}/{lane}"]} for lane in LANES]} for c in capabilities]
+             "cells": [{"lane": lane, **cov[f"{c['ref']}/{lane}"]} for lane in lanes]} for c in capabilities]

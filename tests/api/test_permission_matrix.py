@@ -180,6 +180,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     # --- API: schema and docs (public, served from local assets) ------------------------------------
     ("api-schema", "GET"): E(PUBLIC[:6] + ("401", "401")),  # public, but bad credentials are refused
     ("api-docs", "GET"): E(PUBLIC[:6] + ("401", "401")),
+    ("api-not-found", "GET"): E(("404",) * 8),  # problem+json for any unmatched path under /api/
     # --- API: modeling --------------------------------------------------------------------------------
     ("system-list", "GET"): E(API_LIST),
     ("system-list", "POST"): E(API_CREATE_OWN_TEAM, body="system"),
@@ -224,6 +225,25 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("webhook-delivery-list", "GET"): E(API_OWNER_READ, "webhook_pk"),
     ("webhook-delivery-detail", "GET"): E(API_OWNER_READ, "delivery"),
     ("webhook-delivery-retry", "POST"): E(API_OWNER_WRITE, "delivery"),
+    # --- API: ticket connectors (team owners; tickets: contributors) --------------------------------------
+    ("connector-list", "GET"): E(API_LIST),
+    ("connector-list", "POST"): E(API_OWNER_CREATE, body="connector"),
+    ("connector-detail", "GET"): E(API_OWNER_READ, "connector"),
+    ("connector-detail", "PATCH"): E(API_OWNER_WRITE, "connector", body="pause", if_match="connector"),
+    ("connector-detail", "DELETE"): E(API_OWNER_WRITE, "connector", if_match="connector"),
+    ("connector-sync", "POST"): E(API_OWNER_WRITE, "connector"),
+    # a connector of no team: the caller is let in and the body judged (no tracker is called)
+    ("mitigation-ticket", "POST"): E(("401", "403", "invalid", "invalid", "404", "403", "401", "401"), "mitigation",
+                                     body="ticket"),
+    ("risk-ticket", "POST"): E(("401", "403", "invalid", "invalid", "404", "403", "401", "401"), "risk",
+                               body="ticket"),
+    ("connector_hook_github", "POST"): E(("401",) * 8, "connector_hook"),  # unsigned: refused, whoever asks
+    ("connector_hook_jira", "POST"): E(("404",) * 8, "connector_hook"),  # the id is a GitHub connector's
+    ("team_connectors", "GET"): E(PAGE_OWNER, "team"),
+    ("team_connectors", "POST"): E(PAGE_OWNER_WRITE, "team"),
+    ("team_connector_token", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
+    ("team_connector_sync", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
+    ("team_connector_delete", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
     # --- API: reports, privacy, import/export (their rules for writes, the base's for everything else) ---
     ("system-reports-list", "GET"): E(API_READ, "system_pk"),
     ("system-reports-list", "POST"): E(("401", "ok", "ok", "ok", "404", "403", "401", "401"), "system_pk",
@@ -322,6 +342,11 @@ class World:
         self.delivery = WebhookDelivery.objects.create(
             webhook=self.webhook, event_id="msg_matrix", event_type="risk.created", payload={},
             status=DeliveryStatus.FAILED, attempts=8)
+        from assessments.connectors.services import connector_create
+
+        self.connector = connector_create(actor=owner, team=self.team, kind="github", base_url="http://127.0.0.1:9",
+                                          repository="acme/matrix", token="ghp_matrix_token",
+                                          webhook_secret="s3cret-s3cret")
         self.invitation, _ = tm.invitation_create(actor=owner, team=self.team, email="invitee@example.org")
         self.token_row, _ = tm.api_token_create(actor=owner, team=self.team, user=owner, name="revoke me",
                                                 scopes=["read"])
@@ -372,6 +397,8 @@ class World:
             "report": {"pk": self.report.pk}, "import": {"pk": self.import_record.pk},
             "audit_event": {"pk": self.audit_event.pk}, "threat": {"ref": "AI-IN-001"},
             "control": {"ref": "CTL-001"}, "framework": {"key": "NIST-AI-RMF"},
+            "connector": {"pk": self.connector.pk}, "connector_hook": {"connector_id": self.connector.pk},
+            "connector_page": {"slug": self.team.slug, "pk": self.connector.pk},
         }[key]
 
     def body(self, key: str):
@@ -384,7 +411,9 @@ class World:
             "mitigation": {"system": self.system.pk, "title": "From the matrix"},
             "refs": {"external_refs": [{"tracker": "jira", "external_id": "M-1"}]},
             "webhook": {"url": "http://127.0.0.1:9/other", "events": ["risk.created"]}, "pause": {"active": False},
-            "report": {"kind": "pia"}, "import": {},
+            "report": {"kind": "pia"}, "import": {}, "ticket": {"connector": 999999},
+            "connector": {"kind": "jira", "base_url": "http://127.0.0.1:9", "project_key": "SEC",
+                          "username": "bot@example.com", "token": "matrix-token-1"},
         }[key]
 
     def version(self, key: str) -> int:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -232,6 +233,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
     on_disk = sum(len(files) for m in MEDIA for _, _, files in os.walk(m))
+    for folder in MEDIA:
+        shutil.rmtree(folder, ignore_errors=True)
     print(f"lock-out: {lockout}\nrate limit: {rate}\nreports: {json.dumps(reports['reports'])}\n"
           f"files in the servers' media folders: {on_disk}")
     latest = json.loads(single.read_text())

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0006_register_sync_indexes'),
+        ('assessments', '0007_connectors'),
         ('threatmodel', '0004_pending_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
