@@ -115,4 +115,5 @@ def test_the_api_survives_its_own_schema(world):
     elapsed = time.monotonic() - started
     print(f"schemathesis: {counts['operations']} operations, {counts['examples']} examples in {elapsed:.0f} s")
     assert not failures, "\n\n".join(failures)
-    assert counts["operations"] >= 40 and elapsed < 170
+    # No wall-clock bound here: on a loaded 2-core machine the time says nothing about the API.
+    assert counts["operations"] >= 40
