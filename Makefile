@@ -38,6 +38,7 @@ test: lint var
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
+	$(PY) -m tests.bench --smoke
 
 bench: $(STAMP) var
 	$(PY) -m tests.bench

@@ -112,13 +112,34 @@ def csv_response(risks, filename: str) -> StreamingHttpResponse:
     return response
 
 
+SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("/\\[]:*?", "-"))
+SHEET_NAME_MAX = 31
+
+
+def safe_sheet_name(title: str, used: set[str] | None = None, fallback: str = "Register") -> str:
+    """A worksheet name Excel accepts: none of / \\ [ ] : * ?, no apostrophe at either end, at most 31
+    characters, not "History" (reserved), and unique (case-insensitively) among `used`, which it extends."""
+    name = " ".join(str(title or "").translate(SHEET_NAME_FORBIDDEN).split()).strip("'").strip()
+    name = name[:SHEET_NAME_MAX].rstrip("'").strip() or fallback
+    if name.lower() == "history":
+        name = f"{name} (1)"
+    used = used if used is not None else set()
+    candidate, n = name, 1
+    while candidate.lower() in used:
+        n += 1
+        suffix = f" ({n})"
+        candidate = name[:SHEET_NAME_MAX - len(suffix)].rstrip("'").rstrip() + suffix
+    used.add(candidate.lower())
+    return candidate
+
+
 def write_xlsx(risks, fh, title: str = "Register") -> int:
     """Write the rows to `fh` as XLSX (constant-memory mode); returns the number of data rows."""
     workbook = xlsxwriter.Workbook(fh, {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False, "tmpdir": tempfile.gettempdir(),
     })
-    sheet = workbook.add_worksheet(title[:31] or "Register")
+    sheet = workbook.add_worksheet(safe_sheet_name(title))
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     for col, header in enumerate(HEADERS):

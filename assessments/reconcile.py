@@ -33,16 +33,14 @@ from catalog.engine import ComponentFacts, FlowFacts, current_catalog, evaluate
 from catalog.models import ThreatTemplate
 from threatmodel.models import AISystem, Component, DataFlow, Tombstone
 
+from .fields import RISK_RECONCILE_READ, RISK_RECONCILE_WRITE
 from .models import ExternalRef, Mitigation, Risk, RiskStatus, SystemReviewState
 from .services.audit import AuditEntry, audit_record_many
 
 log = logging.getLogger(__name__)
 
-EXISTING_FIELDS = ("id", "system_id", "template_id", "component_id", "title", "status", "status_reason", "stale",
-                   "stale_reason", "why", "fingerprint", "likelihood", "impact", "residual_likelihood",
-                   "residual_impact", "residual_overridden", "acted_at", "version")
-UPDATE_FIELDS = ["title", "status", "status_reason", "stale", "stale_reason", "why", "fingerprint",
-                 "likelihood", "impact", "residual_likelihood", "residual_impact", "version", "updated_at"]
+EXISTING_FIELDS = RISK_RECONCILE_READ
+UPDATE_FIELDS = list(RISK_RECONCILE_WRITE)
 
 
 @dataclass
@@ -88,6 +86,13 @@ def _stale_reason(risk: Risk, catalog) -> str:
                                                                            else ".")
 
 
+def match_why(match) -> list[str]:
+    """What the register shows for a suggestion: the facts behind it, the reason for each change of
+    its default score, and each control an answer shows to be in place already."""
+    return [*match.why, *getattr(match, "score_why", ()),
+            *(f"Control {ref} already in place: {reason}" for ref, reason in getattr(match, "in_place", ()))]
+
+
 def _is_removable(risk: Risk) -> bool:
     return risk.status == RiskStatus.SUGGESTED and risk.acted_at is None
 
@@ -97,7 +102,13 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
     catalog = catalog or current_catalog()
     result = ReconcileResult(system_id=system_id, catalog_version=catalog.version or "")
     with transaction.atomic():
-        system = AISystem.objects.select_for_update().select_related("team").filter(pk=system_id).first()
+        # Lock order (PostgreSQL): a component write locks the team row for its audit event and then, at
+        # COMMIT (deferred foreign keys), takes a key-share lock on its system row. So this locks the system
+        # row only (not the team's, as a FOR UPDATE on the join would) and in NO KEY UPDATE mode, which
+        # serialises two runs of one system without blocking those key-share locks; the team is locked
+        # after, by the audit chain, as every writer does.
+        system = (AISystem.objects.select_for_update(of=("self",), no_key=True).select_related("team")
+                  .filter(pk=system_id).first())
         if system is None:
             return result
         components, flows = system_facts(system)
@@ -124,7 +135,7 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
                 continue
             action, diff = _apply_match(risk, match)
             if _is_removable(risk):
-                diff.update(_refresh_from_template(risk, catalog, templates))
+                diff.update(_refresh_from_template(risk, catalog, templates, match))
             if diff:
                 action = action or "risk.refreshed"
                 risk.version += 1
@@ -165,10 +176,10 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
             if info is None or template is None:
                 result.skipped_refs.append(ref)
                 continue
-            likelihood, impact = int(info.default_likelihood), int(info.default_impact)
+            likelihood, impact = int(match.likelihood), int(match.impact)
             created.append(Risk(
                 system=system, template_id=template[0], component_id=component_id, title=info.title[:300],
-                description=template[1] or "", status=RiskStatus.SUGGESTED, why=list(match.why),
+                description=template[1] or "", status=RiskStatus.SUGGESTED, why=match_why(match),
                 fingerprint=match.fingerprint, likelihood=likelihood, impact=impact,
                 residual_likelihood=likelihood, residual_impact=impact))
         if result.skipped_refs:
@@ -204,7 +215,7 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
 
 def _apply_match(risk: Risk, match) -> tuple[str, dict]:
     """Bring an existing risk in line with a current match: (audit action or "", diff)."""
-    why = list(match.why)
+    why = match_why(match)
     diff: dict = {}
     action = ""
     if risk.status == RiskStatus.DISMISSED and risk.fingerprint != match.fingerprint:
@@ -213,7 +224,7 @@ def _apply_match(risk: Risk, match) -> tuple[str, dict]:
         diff.update({"status": [risk.status, RiskStatus.SUGGESTED], "status_reason": [risk.status_reason, note]})
         risk.status, risk.status_reason = RiskStatus.SUGGESTED, note
         action = "risk.resuggested"
-    if risk.fingerprint != match.fingerprint:
+    if risk.fingerprint != match.fingerprint or list(risk.why or []) != why:
         diff.update({"why": [risk.why, why], "fingerprint": [risk.fingerprint, match.fingerprint]})
         risk.why, risk.fingerprint = why, match.fingerprint
     if risk.stale:
@@ -222,15 +233,16 @@ def _apply_match(risk: Risk, match) -> tuple[str, dict]:
     return action, diff
 
 
-def _refresh_from_template(risk: Risk, catalog, templates: dict) -> dict:
-    """An unacted suggestion follows its template (title, description, default scores)."""
+def _refresh_from_template(risk: Risk, catalog, templates: dict, match=None) -> dict:
+    """An unacted suggestion follows its template and its context (title, description, scores)."""
     info = catalog.threats.get(risk.template_ref)
     template = templates.get(risk.template_ref)
     if info is None or template is None:
         return {}
     diff = {}
-    wanted = {"title": info.title[:300], "likelihood": int(info.default_likelihood),
-              "impact": int(info.default_impact)}
+    wanted = {"title": info.title[:300],
+              "likelihood": int(match.likelihood if match is not None else info.default_likelihood),
+              "impact": int(match.impact if match is not None else info.default_impact)}
     for name, value in wanted.items():
         if getattr(risk, name) != value:
             diff[name] = [getattr(risk, name), value]

@@ -7,7 +7,7 @@ whatever the number of risks on it.
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,17 +18,13 @@ from threatmodel.selectors import team_ids_for
 from . import scoring
 from .models import (
     MITIGATION_DONE,
-    RISK_INACTIVE,
     ExternalRef,
     Mitigation,
     Review,
     Risk,
     SystemReviewState,
-    Treatment,
 )
-
-DUE_SOON_DAYS = 7
-
+from .risk_q import overdue_risk_q
 
 # --- scoped lookups ----------------------------------------------------------------------------
 
@@ -87,33 +83,10 @@ def with_mitigation_relations(qs: QuerySet[Mitigation]) -> QuerySet[Mitigation]:
 
 # --- register filters -------------------------------------------------------------------------
 
-def overdue_risk_q(today: datetime.date | None = None) -> Q:
-    today = today or timezone.localdate()
-    active = ~Q(status__in=RISK_INACTIVE)
-    late = (Q(due__lt=today) & ~Q(treatment=Treatment.ACCEPT)) | Q(treatment=Treatment.ACCEPT,
-                                                                     acceptance_review_date__lt=today)
-    return active & late
-
-
-def due_soon_risk_q(today: datetime.date | None = None, days: int = DUE_SOON_DAYS) -> Q:
-    today = today or timezone.localdate()
-    horizon = today + datetime.timedelta(days=days)
-    return ~Q(status__in=RISK_INACTIVE) & (
-        (Q(due__gte=today, due__lte=horizon) & ~Q(treatment=Treatment.ACCEPT))
-        | Q(treatment=Treatment.ACCEPT, acceptance_review_date__gte=today, acceptance_review_date__lte=horizon))
-
 
 def overdue_mitigation_q(today: datetime.date | None = None) -> Q:
     today = today or timezone.localdate()
     return Q(due__lt=today) & ~Q(status__in=MITIGATION_DONE)
-
-
-def framework_item_q(item_id: int) -> Q:
-    """Risks mapped to a framework item: through their template, or by hand for a custom risk."""
-    via_template = FrameworkItem.threats.through.objects.filter(
-        threattemplate_id=OuterRef("template_id"), frameworkitem_id=item_id)
-    by_hand = Risk.custom_mappings.through.objects.filter(risk_id=OuterRef("pk"), frameworkitem_id=item_id)
-    return Q(Exists(via_template), template__isnull=False) | Q(Exists(by_hand), template__isnull=True)
 
 
 SORTS = {
@@ -132,11 +105,14 @@ SORTS = {
 STATUS_ORDER = ("suggested", "open", "mitigating", "closed", "dismissed")
 
 
-def register_rows(base: QuerySet[Risk], matrix, *, status=(), band=(), owner: str = "", due: str = "",
-                  component: str = "", framework_item: str = "", treatment: str = "", stale: str = "",
-                  q: str = "", sort: str = "score") -> QuerySet[Risk]:
-    """Filter and sort a register; each argument is what the filter form carries (strings)."""
+def register_rows(base: QuerySet[Risk], matrix, params=None, *, sort: str = "score", **filters) -> QuerySet[Risk]:
+    """Filter (assessments.filters.RiskFilterSet: the API's parameters) and sort a register, from the request's
+    query (`params`) or keyword filters (strings, or lists of them). A value the FilterSet cannot read is
+    ignored."""
     from django.db.models import Case, IntegerField, Value, When
+    from django.http import QueryDict
+
+    from .filters import RiskFilterSet
 
     qs = base.annotate(
         score_value=F("likelihood") * F("impact"),
@@ -145,39 +121,12 @@ def register_rows(base: QuerySet[Risk], matrix, *, status=(), band=(), owner: st
         status_rank=Case(*[When(status=s, then=Value(i)) for i, s in enumerate(STATUS_ORDER)],
                          default=Value(9), output_field=IntegerField()),
     )
-    if status:
-        qs = qs.filter(status__in=list(status))
-    if band:
-        band_filter = Q(pk__in=[])
-        for b in band:
-            band_filter |= scoring.band_q(b, matrix)
-        qs = qs.filter(band_filter)
-    if owner == "none":
-        qs = qs.filter(owner__isnull=True)
-    elif owner:
-        qs = qs.filter(owner__username=owner)
-    if due == "overdue":
-        qs = qs.filter(overdue_risk_q())
-    elif due == "soon":
-        qs = qs.filter(due_soon_risk_q())
-    elif due == "none":
-        qs = qs.filter(due__isnull=True).exclude(status__in=RISK_INACTIVE)
-    if component == "none":
-        qs = qs.filter(component__isnull=True)
-    elif component:
-        qs = qs.filter(component_id=component)
-    if framework_item:
-        qs = qs.filter(framework_item_q(int(framework_item)))
-    if treatment == "none":
-        qs = qs.filter(treatment="")
-    elif treatment:
-        qs = qs.filter(treatment=treatment)
-    if stale == "yes":
-        qs = qs.filter(stale=True)
-    elif stale == "no":
-        qs = qs.filter(stale=False)
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(template__ref__iexact=q))
+    data = params.copy() if params is not None else QueryDict(mutable=True)
+    for name, value in filters.items():
+        if value:
+            data.setlist(name, [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)])
+    sort = data.get("sort") or sort
+    qs = RiskFilterSet(data, queryset=qs).qs
     return qs.order_by(*SORTS.get(sort, SORTS["score"]))
 
 

@@ -12,14 +12,11 @@ from collections import Counter
 from django.core.serializers.json import DjangoJSONEncoder
 
 from . import scoring
+from .fields import MITIGATION_SNAPSHOT, RISK_SNAPSHOT
 from .models import Mitigation, Risk
 
-RISK_COLUMNS = ("id", "template__ref", "component_id", "title", "description", "status", "status_reason", "stale",
-                "likelihood", "impact", "residual_likelihood", "residual_impact", "residual_overridden",
-                "residual_override_reason", "treatment", "owner_id", "due", "accepted_by_id",
-                "acceptance_review_date", "acceptance_reason")
-MITIGATION_COLUMNS = ("id", "control__ref", "title", "description", "kind", "status", "status_reason", "owner_id",
-                      "due", "evidence", "evidence_links")
+RISK_COLUMNS = RISK_SNAPSHOT
+MITIGATION_COLUMNS = MITIGATION_SNAPSHOT
 
 
 def register_snapshot(system) -> dict:

@@ -10,10 +10,13 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="assessments.tasks.resuggest_system", acks_late=True, ignore_result=True)
 def resuggest_system(system_id: int) -> dict:
-    """Re-run the engine for one system and reconcile its register (a no-op when nothing changed)."""
-    from .reconcile import reconcile_system
+    """Re-run the engine for one system and reconcile its register (a no-op when nothing changed).
+    A run that loses a deadlock to a concurrent write is run again (its transaction was rolled back whole)."""
+    from threatmodel.deadlocks import retry_on_deadlock
 
-    return reconcile_system(int(system_id)).as_dict()
+    from . import reconcile
+
+    return retry_on_deadlock(reconcile.reconcile_system, int(system_id)).as_dict()
 
 
 @shared_task(name="assessments.tasks.resuggest_all_systems", acks_late=True, ignore_result=True)

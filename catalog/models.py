@@ -44,6 +44,8 @@ class Framework(models.Model):
     version = models.CharField(max_length=40, blank=True)
     url = models.URLField(max_length=500, blank=True)
     position = models.PositiveIntegerField(default=0)
+    attribution = models.TextField(blank=True, help_text="Source and licence of the ids and titles")
+    generative_only = models.BooleanField(default=False, help_text="Its items only concern generative AI")
 
     class Meta:
         ordering = ["position", "key"]
@@ -132,6 +134,14 @@ class ThreatTemplate(models.Model):
     likelihood_rationale = models.TextField()
     impact_rationale = models.TextField()
     privacy_relevant = models.BooleanField(default=False)
+    # [{when, likelihood, impact, reason, context?}]: answers that move the default score
+    adjust = models.JSONField(default=list, blank=True)
+    # [{when, control, reason}]: answers that show one of its controls is in place
+    in_place = models.JSONField(default=list, blank=True)
+    mapping_notes = models.JSONField(default=dict, blank=True)  # {item ref: why it maps there}
+    references = models.JSONField(default=list, blank=True)  # [{title, url, ref}]
+    detection = models.JSONField(default=dict, blank=True)  # {signals: [...], log_sources: [...]}
+    probes = models.JSONField(default=list, blank=True)  # [{check, expect, payload, kind}]
     mappings = models.ManyToManyField(FrameworkItem, related_name="threats", blank=True)
     controls = models.ManyToManyField(ControlTemplate, related_name="threats", blank=True)
     retired = models.BooleanField(default=False, db_index=True)

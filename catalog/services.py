@@ -80,7 +80,7 @@ def _load_frameworks(loaded: LoadedCatalog) -> dict[tuple[str, str], int]:
     """Upsert frameworks and items (items that left the data are retired); {(key, ref): item id}."""
     existing = {f.key: f for f in Framework.objects.all()}
     for key, data in loaded.frameworks.items():
-        fields = {k: data[k] for k in ("name", "version", "url", "position")}
+        fields = {k: data[k] for k in ("name", "version", "url", "position", "attribution", "generative_only")}
         framework = existing.get(key)
         if framework is None:
             existing[key] = Framework.objects.create(key=key, **fields)
@@ -122,7 +122,8 @@ def _load_questions(loaded: LoadedCatalog) -> None:
 
 CONTROL_FIELDS = ("title", "description", "verification", "kind", "guidance")
 THREAT_FIELDS = ("title", "description", "applies_to", "rule", "category", "phase", "default_likelihood",
-                 "default_impact", "likelihood_rationale", "impact_rationale", "privacy_relevant")
+                 "default_impact", "likelihood_rationale", "impact_rationale", "privacy_relevant", "adjust", "in_place",
+                 "mapping_notes", "references", "detection", "probes")
 
 
 def _load_templates(model, entries: dict[str, dict], release: CatalogRelease, items: dict,

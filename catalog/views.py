@@ -50,10 +50,18 @@ def threat_detail(request, ref):
     questions = {(q.scope, q.key): Question(q.scope, q.key, q.label, q.help, q.type,
                                             tuple((c["value"], c["label"]) for c in q.choices))
                  for q in selectors.question_rows()}
+    notes = threat.mapping_notes or {}
+    items = list(threat.mappings.all())
+    for item in items:
+        item.note = notes.get(item.ref, "")
+
+    def described(entries):
+        return [{**e, "rule": describe_rule(e["when"], threat.applies_to, questions)} for e in entries or []]
     return render(request, "catalog/threat_detail.html", {
         "threat": threat,
         "rule": describe_rule(threat.rule, threat.applies_to, questions),
-        "mappings": _grouped_mappings(threat.mappings.all()),
+        "mappings": _grouped_mappings(items),
+        "adjustments": described(threat.adjust), "in_place": described(threat.in_place),
     })
 
 

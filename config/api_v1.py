@@ -7,6 +7,7 @@ from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskVie
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
+from assessments.testplan.api import SystemTestPlanViewSet
 from threatmodel.api import views, webhooks
 
 router = SimpleRouter()
@@ -29,11 +30,13 @@ router.register("imports", ImportViewSet, basename="import")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
+system_test_plan = SystemTestPlanViewSet.as_view({"get": "plan"})
 
 urlpatterns = [
     path("", include(router.urls)),
     path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
+    path("systems/<int:system_pk>/test-plan/", system_test_plan, name="system-test-plan"),
     path("", include("catalog.api.urls")),
 ]

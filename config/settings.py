@@ -19,6 +19,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+# A process that serves or works for real (gunicorn, a Celery worker or beat) never defaults to DEBUG,
+# whatever DJANGO_ENV says: error pages would show settings to anyone. DEBUG=1 still turns it on.
+SERVER_PROCESS = Path(sys.argv[0] if sys.argv else "").name in ("gunicorn", "celery", "uwsgi", "daphne", "uvicorn") \
+    or "gunicorn.arbiter" in sys.modules or "celery.bin.celery" in sys.modules
 
 
 def _require(name: str) -> str:
@@ -37,7 +41,7 @@ else:
     # Development only: a fixed, clearly-marked key so sessions survive restarts.
     SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-key-do-not-use-in-production-0123456789abcdef")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
-    DEBUG = env.bool("DEBUG", default=not TESTING)
+    DEBUG = env.bool("DEBUG", default=not TESTING and not SERVER_PROCESS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -64,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "threatmodel.middleware.DatabaseUnavailableMiddleware",
+    "threatmodel.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +128,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Sessions end after this many seconds (default 8 hours, a working day; Django's own default is two weeks).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -141,7 +148,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -226,7 +233,12 @@ SPECTACULAR_SETTINGS = {
 # --- Mail, caches, logging ------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="threat-register@localhost")
+# Per process by default. Several processes (gunicorn workers, app servers) need a shared cache
+# (CACHE_URL=redis://...) so that API rate limits, report render limits and lock-outs count once:
+# in production a system check refuses a per-process cache when WEB_CONCURRENCY or APP_SERVERS > 1.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://threatmodel")}
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)  # gunicorn reads it too: workers per app server
+APP_SERVERS = env.int("APP_SERVERS", default=1)  # how many app servers share the database
 
 LOGGING = {
     "version": 1,
@@ -244,6 +256,8 @@ WEBHOOK_ALLOWED_HOSTS = env.list(
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# Only staff may create teams when set (members join by accepted invitation either way).
+TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
 # A report render silent for this long is presumed dead (its worker was killed) and is taken over.
 REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=150)
 

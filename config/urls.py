@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("assessments.reports.urls")),  # privacy assessment and report pages
     path("", include("assessments.interop.urls")),  # import and export pages
+    path("", include("assessments.testplan.urls")),  # a system's test plan (JSON, CSV)
     path("api/", include("config.api_urls")),
 ]

@@ -1,8 +1,11 @@
 """The tamper-evident audit trail: one event per service call, hash-chained per team.
 
 hash(n) = SHA-256(prev_hash(n) || canonical_json(event n)), prev_hash(1) = 64 zeros.
-The canonical content holds a pseudonymous actor label, never a name, so erasing a
-user keeps the chain valid.
+The canonical content holds everything that identifies the event: team, sequence, actor, action,
+object, changes and time. The actor is hashed as its pseudonymous label (`user-<id>`), never a
+name, so erasing a user keeps the chain valid. The `actor` foreign key is a join helper derived
+from that label; the verifier checks that the two agree (the key may only be empty when the user
+row is gone, which is what SET_NULL does), so pointing an event at another user is detected.
 """
 
 import hashlib
@@ -128,8 +131,25 @@ class ChainReport:
         return self.broken_at is None
 
 
+def _actor_mismatch(event: AuditEvent, existing_users: set[int]) -> bool:
+    """True when the actor key and the hashed label disagree (the key was edited)."""
+    if event.actor_id is not None:
+        return event.actor_label != f"user-{event.actor_id}"
+    if event.actor_label == "system":
+        return False
+    prefix, _, pk = event.actor_label.partition("-")
+    # A user-<id> label with no key is legitimate only once that user row was deleted (SET_NULL).
+    return prefix != "user" or not pk.isdigit() or int(pk) in existing_users
+
+
 def audit_verify(*, team: Team) -> ChainReport:
-    """Walk the chain; report the first edited, inserted or deleted event."""
+    """Walk the chain; report the first edited, inserted or deleted event, or an event whose actor was changed."""
+    from django.contrib.auth import get_user_model
+
+    labelled = {int(pk) for pk in AuditEvent.objects.filter(team=team, actor__isnull=True).exclude(
+        actor_label="system").values_list("actor_label", flat=True).distinct()
+        for pk in [pk.partition("-")[2]] if pk.isdigit()}
+    existing_users = set(get_user_model().objects.filter(pk__in=labelled).values_list("pk", flat=True))
     prev, expected_seq, count = GENESIS, 1, 0
     for event in AuditEvent.objects.filter(team=team).order_by("seq").iterator(chunk_size=2000):
         count += 1
@@ -140,5 +160,8 @@ def audit_verify(*, team: Team) -> ChainReport:
             return ChainReport(team, count, prev, event.seq, f"event #{event.seq} does not link to its predecessor")
         if chain_hash(prev, event) != event.hash:
             return ChainReport(team, count, prev, event.seq, f"event #{event.seq} was altered (hash mismatch)")
+        if _actor_mismatch(event, existing_users):
+            return ChainReport(team, count, prev, event.seq,
+                               f"event #{event.seq} was altered (its actor does not match the hashed actor label)")
         prev, expected_seq = event.hash, expected_seq + 1
     return ChainReport(team, count, prev)

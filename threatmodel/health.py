@@ -1,4 +1,10 @@
-"""/healthz: the process is up. /readyz: the database and, when configured, the broker answer."""
+"""/healthz: the process is up. /readyz: the database and, when configured, the broker answer.
+
+/readyz tells everyone whether the service is ready (the status code and `status`); which check failed
+and why only staff, or a probe on the same host (loopback, not through a proxy), are told.
+"""
+
+import ipaddress
 
 from django.conf import settings
 from django.db import connection
@@ -49,4 +55,18 @@ def readyz(request):
     if down:
         body["down"] = sorted(down)
         body["errors"] = down
+    if not _may_see_details(request):
+        body = {"status": body["status"]}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def _may_see_details(request) -> bool:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    if request.headers.get("X-Forwarded-For") or request.headers.get("Forwarded"):
+        return False  # came through a proxy: the loopback address is the proxy's, not the caller's
+    try:
+        return ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+    except ValueError:
+        return False

@@ -3,6 +3,7 @@ import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_cache_control
 
 log = logging.getLogger(__name__)
 
@@ -54,3 +55,24 @@ class DatabaseUnavailableMiddleware:
 def _is_integrity_like(exc: DatabaseError) -> bool:
     # SQLite reports "database is locked" as OperationalError under contention: that is not an outage.
     return "locked" in str(exc).lower()
+
+
+class PrivateResponseMiddleware:
+    """Nothing of a team's is kept by a browser or a shared cache: authenticated pages, every API response
+    and every PDF say `Cache-Control: private, no-store`. (API clients still revalidate with ETags.) A view that
+    declares its response public (a published schema, say) keeps that."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        declared = response.get("Cache-Control", "")
+        if "public" in declared or "no-store" in declared:
+            return response
+        if (request.path.startswith("/api/") or (user is not None and user.is_authenticated)
+                or response.get("Content-Type", "").startswith("application/pdf")):
+            patch_cache_control(response, private=True, no_store=True)
+            response.headers.pop("Expires", None)
+        return response

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import AISystem, ApiToken, Component, DataFlow, Membership, Role, Team
+from .models.teams import token_effective_scopes
 
 
 def team_ids_for(user, token: ApiToken | None = None) -> list[int]:
@@ -91,3 +92,24 @@ def system_model(system: AISystem) -> tuple[list[Component], list[DataFlow]]:
 
 def team_members(team) -> QuerySet[Membership]:
     return Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+
+
+def team_tokens(team) -> list[ApiToken]:
+    """The team's tokens, each with `state` and `effective_scopes` from its member's current role and account."""
+    roles = dict(Membership.objects.filter(team=team).values_list("user_id", "role"))
+    tokens = list(ApiToken.objects.filter(team=team).select_related("user"))
+    for t in tokens:
+        t.effective_scopes = token_effective_scopes(t.scopes, roles.get(t.user_id))
+        if t.revoked_at is not None:
+            t.state = "revoked"
+        elif not t.is_active:
+            t.state = "expired"
+        elif not t.user.is_active:
+            t.state = "suspended: user deactivated"
+        elif not t.effective_scopes:
+            t.state = "suspended: no longer a member"
+        elif set(t.effective_scopes) != set(t.scopes or []):
+            t.state = f"narrowed to {', '.join(t.effective_scopes)} ({roles.get(t.user_id)} role)"
+        else:
+            t.state = "active"
+    return tokens

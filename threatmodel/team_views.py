@@ -103,7 +103,7 @@ def team_settings(request, slug):
                         token_form.add_error(field if field in token_form.fields else None, msgs)
                 else:
                     token_form = TokenForm(prefix="t")
-    tokens = ApiToken.objects.filter(team=team).select_related("user") if is_owner else []
+    tokens = selectors.team_tokens(team) if is_owner else []
     webhooks = _webhooks_with_last_delivery(team) if is_owner else []
     return render(request, "threatmodel/team_settings.html", {
         "team": team, "is_owner": is_owner, "members": selectors.team_members(team), "tokens": tokens,

@@ -1,5 +1,6 @@
 """Plain pages for the modeling domain. Thin: read through selectors, write through services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +38,8 @@ def _save(form, write, on_conflict):
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_create(request):
+    if settings.TEAM_CREATION_STAFF_ONLY and not request.user.is_staff:
+        raise PermissionDenied("Only staff can create teams here; ask a team owner to invite you.")
     form = TeamCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -18,13 +18,11 @@ from catalog.models import Framework, FrameworkItem, ThreatTemplate
 from threatmodel.models import Team
 
 from .. import scoring
+from ..fields import MITIGATION_API_ROW, RISK_API_ROW
 from ..models import ExternalRef, Mitigation, Risk
 
-RISK_COLUMNS = ("id", "system_id", "component_id", "template_id", "title", "description", "status", "status_reason",
-                "stale", "stale_reason", "why", "likelihood", "impact", "residual_likelihood", "residual_impact",
-                "treatment", "due", "version", "created_at", "updated_at")
-MITIGATION_COLUMNS = ("id", "system_id", "control_id", "title", "description", "status", "status_reason", "due",
-                      "evidence", "version", "created_at", "updated_at")
+RISK_COLUMNS = RISK_API_ROW
+MITIGATION_COLUMNS = MITIGATION_API_ROW
 REF_COLUMNS = ("tracker", "external_id", "key", "url", "remote_status", "remote_updated_at")
 
 

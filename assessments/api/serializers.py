@@ -151,27 +151,3 @@ class MitigationSerializer(_RegisterSerializer):
             "evidence": m["evidence"], "external_refs": [_ref(r) for r in m["api_refs"]],
             "version": m["version"], "created_at": _iso(m["created_at"]), "updated_at": _iso(m["updated_at"]),
         }
-
-
-class RiskQuerySerializer(serializers.Serializer):
-    system = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    component = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = serializers.CharField(required=False, help_text="One status or several, comma-separated")
-    owner = serializers.CharField(required=False, max_length=150, help_text="Username, or 'none'")
-    external = serializers.CharField(required=False, max_length=250,
-                                     help_text="tracker:key (or tracker:external_id), e.g. jira:SEC-12")
-    stale = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-class MitigationQuerySerializer(serializers.Serializer):
-    system = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    risk = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = serializers.CharField(required=False)
-    owner = serializers.CharField(required=False, max_length=150)
-    external = serializers.CharField(required=False, max_length=250)
-
-
-class ExternalRefQuerySerializer(serializers.Serializer):
-    tracker = serializers.CharField(required=False, max_length=40)
-    key = serializers.CharField(required=False, max_length=200)
-    external_id = serializers.CharField(required=False, max_length=200)

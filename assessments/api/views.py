@@ -1,33 +1,29 @@
 """Risks, mitigations and external references over the API (docs/api.md).
 
-Writes: one request is one transaction. The object is locked and its version checked against
-If-Match first (428 without it, 412 when stale), then the same services as the pages run in order:
-field changes, the status transition, the external references. Two writers holding the same ETag:
-the first takes the row lock, the second waits for it and then finds a newer version (412).
+Writes: one request is one transaction and one call of the service the pages call (`risk_apply`,
+`mitigation_apply`, ...): one version bump, one audit event, one webhook whatever the PATCH carries.
+The base (threatmodel.api.base.ResourceViewSet) locks the row and checks If-Match first (428 without
+it, 412 when stale, 404 when a concurrent DELETE committed first).
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
-from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet, etag_for
+from threatmodel.api.base import ListMixin, TeamScopedViewSet, WriteViewSet, etag_for
 from threatmodel.models import Role
-from threatmodel.services.common import check_version, require_role
+from threatmodel.services.common import require_role
 
 from .. import selectors, services
-from ..models import ExternalRef, Mitigation, MitigationStatus, Risk, RiskStatus
+from ..filters import ExternalRefFilterSet, MitigationFilterSet, RiskFilterSet
+from ..models import ExternalRef, Mitigation, Risk
 from . import examples, relations
 from .serializers import (
     ExternalRefListSerializer,
-    ExternalRefQuerySerializer,
-    MitigationQuerySerializer,
     MitigationSerializer,
-    RiskQuerySerializer,
     RiskSerializer,
 )
 
@@ -41,31 +37,14 @@ APPLY_REMOTE = OpenApiParameter(
                 "(docs/api.md#remote-status); without it, ticket status never changes local fields.")
 
 
-def _statuses(raw: str | None, allowed, field: str = "status") -> list[str]:
-    values = [v.strip() for v in (raw or "").split(",") if v.strip()]
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        raise ValidationError({field: f"Unknown status {', '.join(bad)} (one of {', '.join(allowed)})."})
-    return values
-
-
-def _external(raw: str) -> Q:
-    tracker, sep, key = raw.partition(":")
-    if not sep or not tracker.strip() or not key.strip():
-        raise ValidationError({"external": "Use tracker:key, e.g. jira:SEC-12."})
-    tracker, key = tracker.strip().lower(), key.strip()
-    return Q(tracker=tracker) & (Q(key=key) | Q(external_id=key))
-
-
-class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
-    """What risks and mitigations share: scoping, locking, If-Match, the order of service calls."""
+class _RegisterViewSet(ListMixin, WriteViewSet):
+    """What risks and mitigations share: scoping, reads from prefetched rows, the write services."""
 
     require_if_match = True
+    bind_instance = False
     keys_first = True  # SyncCursorPagination: page keys from the (system, updated_at, id) index, then rows
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    model = None
     kind = ""
-    query_serializer_class = None
 
     # --- reads -------------------------------------------------------------------
     def scoped(self):
@@ -89,21 +68,6 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             raise Http404(f"No such {self.kind}.")
         return obj
 
-    def query(self) -> dict:
-        if not any(name in self.request.query_params for name in self.query_serializer_class().fields):
-            return {}  # no filter given (a plain delta-sync page): nothing to validate
-        params = self.query_serializer_class(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return {k: v for k, v in params.validated_data.items() if v not in (None, "")}
-
-    def filter_by_external(self, qs, raw: str):
-        refs = ExternalRef.objects.filter(_external(raw)).filter(
-            team_id__in=tm_selectors.team_ids_for(self.request.user, self.token))
-        return qs.filter(pk__in=refs.filter(**{f"{self.kind}__isnull": False}).values(f"{self.kind}_id"))
-
-    def filter_owner(self, qs, owner: str):
-        return qs.filter(owner__isnull=True) if owner == "none" else qs.filter(owner__username=owner)
-
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(self.attach(page), many=True).data)
@@ -118,10 +82,10 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag_for(row["version"])})
         return Response(self.get_serializer(self.attach([row])[0]).data)
 
-    def represent(self, pk) -> dict:
-        return self.get_serializer(self.attach([self.page_rows(self.scoped()).get(pk=pk)])[0]).data
+    def represent(self, obj) -> dict:
+        return self.get_serializer(self.attach([self.page_rows(self.scoped()).get(pk=obj.pk)])[0]).data
 
-    # --- writes ------------------------------------------------------------------
+    # --- writes: the body goes to the service as it is -----------------------------
     def system_for_write(self, system_id: int):
         system = tm_selectors.systems_for(self.request.user, self.token).filter(pk=system_id).first()
         if system is None:
@@ -129,60 +93,10 @@ class _RegisterViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         require_role(self.request.user, system.team, Role.CONTRIBUTOR)
         return system
 
-    def lock(self, obj, expected_version):
-        locked = (self.model.objects.select_for_update(of=("self",)).select_related("system__team")
-                  .get(pk=obj.pk))
-        check_version(locked, expected_version)
-        return locked
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        system = self.system_for_write(data.pop("system"))
-        with transaction.atomic():
-            obj = self.create_object(system, data)
-        return Response(self.represent(obj.pk), status=http.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/{self.kind}s/{obj.pk}/"})
-
-    def update(self, request, *args, partial=False, **kwargs):
-        obj = self.get_object()
-        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
-        expected = self.if_match_version(obj)
-        serializer = self.get_serializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def changes(self, obj, data: dict) -> dict:
         if "system" in data and data.pop("system") != obj.system_id:
             raise ValidationError({"system": f"A {self.kind} stays in its system."})
-        if not partial:
-            data = {**self.put_defaults(obj), **data}
-        with transaction.atomic():
-            locked = self.lock(obj, expected)
-            self.apply(locked, data)
-        return Response(self.represent(obj.pk))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        obj = self.get_object()
-        require_role(request.user, obj.system.team, Role.CONTRIBUTOR)
-        self.delete_object(obj, self.if_match_version(obj))
-        return Response(status=http.HTTP_204_NO_CONTENT)
-
-    def transition_and_refs(self, obj, data: dict, transition, **extra):
-        """The status change (if any) and the references (if given), each on the version before it."""
-        status, reason = data.pop("status", None), data.pop("status_reason", None)
-        if status is not None and status != obj.status:
-            obj = transition(actor=self.request.user, status=status, reason=reason or "",
-                             expected_version=obj.version, **{self.kind: obj})
-        elif reason is not None and reason != self.shown_reason(obj):
-            raise ValidationError({"status_reason": "A reason goes with the status change that needs it "
-                                                    "(send status too)."})
-        if "external_refs" in data:
-            obj = services.external_refs_replace(actor=self.request.user, target=obj, refs=data.pop("external_refs"),
-                                                 expected_version=obj.version)
-        return obj
+        return data
 
 
 SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs/api.md#errors)."
@@ -190,7 +104,7 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
 
 @extend_schema_view(
     list=extend_schema(summary="List risks (delta sync: updated_after + cursor)", tags=["risks"],
-                       parameters=[RiskQuerySerializer], examples=[examples.RISK_LIST]),
+                       examples=[examples.RISK_LIST]),
     retrieve=extend_schema(summary="Get a risk", tags=["risks"], examples=[examples.RISK]),
     create=extend_schema(summary="Create a custom risk", tags=["risks"], parameters=[IDEMPOTENCY_KEY],
                          examples=[examples.RISK_CREATE, examples.RISK], description=SCHEMA_ERRORS),
@@ -204,9 +118,8 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
 )
 class RiskViewSet(_RegisterViewSet):
     serializer_class = RiskSerializer
-    query_serializer_class = RiskQuerySerializer
-    model = Risk
-    kind = "risk"
+    filterset_class = RiskFilterSet
+    kind, resource = "risk", "risks"
     queryset = Risk.objects.none()  # for the schema generator
 
     def scoped(self):
@@ -218,62 +131,27 @@ class RiskViewSet(_RegisterViewSet):
     def attach(self, risks):
         return relations.attach_to_risks(list(risks), team=self.token.team if self.token else None)
 
-    def filter_queryset(self, qs):
-        q = self.query()
-        if "system" in q:
-            qs = qs.filter(system_id=q["system"])
-        if "component" in q:
-            qs = qs.filter(component_id=q["component"])
-        if "status" in q:
-            qs = qs.filter(status__in=_statuses(q["status"], RiskStatus.values))
-        if "owner" in q:
-            qs = self.filter_owner(qs, q["owner"])
-        if "stale" in q:
-            qs = qs.filter(stale=q["stale"])
-        if "external" in q:
-            qs = self.filter_by_external(qs, q["external"])
-        return qs
-
-    def put_defaults(self, risk) -> dict:
+    def put_defaults_for(self, risk) -> dict:
         defaults = {"description": "", "likelihood": 3, "impact": 3, "treatment": "", "owner": None, "due": None}
         if not risk.template_id:  # a catalog threat keeps its component and the catalog's mappings
             defaults.update(component=None, mappings=[])
         return defaults
 
-    def shown_reason(self, risk) -> str:
-        return risk.status_reason or (risk.stale_reason if risk.stale else "")
+    def perform_create(self, data):
+        system = self.system_for_write(data.pop("system"))
+        return services.risk_create(actor=self.request.user, system=system, **data)
 
-    def create_object(self, system, data):
-        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
-        risk = services.risk_create(actor=self.request.user, system=system, **data)
-        if status is not None and status != risk.status:
-            risk = services.risk_transition(actor=self.request.user, risk=risk, status=status, reason=reason or "",
-                                            expected_version=risk.version)
-        if refs:
-            risk = services.external_refs_replace(actor=self.request.user, target=risk, refs=refs,
-                                                  expected_version=risk.version)
-        return risk
+    def perform_update(self, risk, data):
+        return services.risk_apply(actor=self.request.user, risk=risk, changes=self.changes(risk, data),
+                                   expected_version=risk.version)
 
-    def apply(self, risk, data):
-        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
-        if risk.template_id and "mappings" in fields and _same_mappings(risk, fields["mappings"]):
-            fields.pop("mappings")  # a catalog threat's mappings echoed back unchanged are not an edit
-        if fields:
-            risk = services.risk_update(actor=self.request.user, risk=risk, expected_version=risk.version, **fields)
-        return self.transition_and_refs(risk, data, services.risk_transition)
-
-    def delete_object(self, risk, expected_version):
-        services.risk_delete(actor=self.request.user, risk=risk, expected_version=expected_version)
-
-
-def _same_mappings(risk, wanted) -> bool:
-    current = {(i.framework.key, i.ref) for i in risk.template.mappings.select_related("framework")}
-    return current == {(m["framework"], m["ref"]) for m in wanted}
+    def perform_destroy(self, risk):
+        services.risk_delete(actor=self.request.user, risk=risk, expected_version=risk.version)
 
 
 @extend_schema_view(
     list=extend_schema(summary="List mitigations (delta sync: updated_after + cursor)", tags=["mitigations"],
-                       parameters=[MitigationQuerySerializer], examples=[examples.MITIGATION_LIST]),
+                       examples=[examples.MITIGATION_LIST]),
     retrieve=extend_schema(summary="Get a mitigation", tags=["mitigations"], examples=[examples.MITIGATION]),
     create=extend_schema(summary="Create a mitigation (from a catalog control or custom)", tags=["mitigations"],
                          parameters=[IDEMPOTENCY_KEY], examples=[examples.MITIGATION_CREATE, examples.MITIGATION],
@@ -287,9 +165,8 @@ def _same_mappings(risk, wanted) -> bool:
 )
 class MitigationViewSet(_RegisterViewSet):
     serializer_class = MitigationSerializer
-    query_serializer_class = MitigationQuerySerializer
-    model = Mitigation
-    kind = "mitigation"
+    filterset_class = MitigationFilterSet
+    kind, resource = "mitigation", "mitigations"
     queryset = Mitigation.objects.none()
 
     def scoped(self):
@@ -301,25 +178,7 @@ class MitigationViewSet(_RegisterViewSet):
     def attach(self, mitigations):
         return relations.attach_to_mitigations(list(mitigations))
 
-    def filter_queryset(self, qs):
-        q = self.query()
-        if "system" in q:
-            qs = qs.filter(system_id=q["system"])
-        if "risk" in q:
-            qs = qs.filter(risks=q["risk"])
-        if "status" in q:
-            qs = qs.filter(status__in=_statuses(q["status"], MitigationStatus.values))
-        if "owner" in q:
-            qs = self.filter_owner(qs, q["owner"])
-        if "external" in q:
-            qs = self.filter_by_external(qs, q["external"])
-        return qs
-
-    def put_defaults(self, mitigation) -> dict:
-        return {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
-
-    def shown_reason(self, mitigation) -> str:
-        return mitigation.status_reason
+    put_defaults = {"description": "", "owner": None, "due": None, "evidence": "", "risks": []}
 
     def apply_remote(self) -> bool:
         raw = (self.request.query_params.get("apply_remote_status") or "").lower()
@@ -327,55 +186,31 @@ class MitigationViewSet(_RegisterViewSet):
             raise ValidationError({"apply_remote_status": "Use true or false."})
         return raw in ("true", "1")
 
-    def create_object(self, system, data):
-        refs, status, reason = data.pop("external_refs", None), data.pop("status", None), data.pop("status_reason", "")
-        m = services.mitigation_create(actor=self.request.user, system=system, **data)
-        if status is not None and status != m.status:
-            m = services.mitigation_transition(actor=self.request.user, mitigation=m, status=status,
-                                               reason=reason or "", expected_version=m.version)
-        if refs:
-            m = services.external_refs_replace(actor=self.request.user, target=m, refs=refs,
-                                               expected_version=m.version)
-        return m
+    def perform_create(self, data):
+        system = self.system_for_write(data.pop("system"))
+        return services.mitigation_create(actor=self.request.user, system=system, **data)
 
-    def apply(self, m, data):
-        follow = self.apply_remote()
-        control = data.pop("control", None) if "control" in data else m.control.ref if m.control_id else None
-        if (control or None) != (m.control.ref if m.control_id else None):
-            raise ValidationError({"control": "The control is chosen when the mitigation is created."})
-        if "title" in data and not data["title"]:
-            data.pop("title")  # PUT without a title keeps it (a control's mitigation is titled after it)
-        fields = {k: data.pop(k) for k in list(data) if k not in ("status", "status_reason", "external_refs")}
-        if fields:
-            m = services.mitigation_update(actor=self.request.user, mitigation=m, expected_version=m.version,
-                                           **fields)
-        m = self.transition_and_refs(m, data, services.mitigation_transition)
-        if follow:
-            m = services.mitigation_follow_remote(actor=self.request.user, mitigation=m, expected_version=m.version)
-        return m
+    def perform_update(self, mitigation, data):
+        changes = self.changes(mitigation, data)
+        if "title" in changes and not changes["title"]:
+            changes.pop("title")  # PUT without a title keeps it (a control's mitigation is titled after it)
+        if self.apply_remote():
+            changes["follow_remote"] = True
+        return services.mitigation_apply(actor=self.request.user, mitigation=mitigation, changes=changes,
+                                         expected_version=mitigation.version)
 
-    def delete_object(self, m, expected_version):
-        services.mitigation_delete(actor=self.request.user, mitigation=m, expected_version=expected_version)
+    def perform_destroy(self, mitigation):
+        services.mitigation_delete(actor=self.request.user, mitigation=mitigation,
+                                   expected_version=mitigation.version)
 
 
 @extend_schema_view(list=extend_schema(
     summary="External ticket references of your teams (find a risk or mitigation by ticket)", tags=["sync"],
-    parameters=[ExternalRefQuerySerializer], examples=[examples.EXTERNAL_REF_LIST]))
+    examples=[examples.EXTERNAL_REF_LIST]))
 class ExternalRefViewSet(ListMixin, TeamScopedViewSet):
     serializer_class = ExternalRefListSerializer
+    filterset_class = ExternalRefFilterSet
     queryset = ExternalRef.objects.none()
 
     def get_queryset(self):
         return selectors.external_refs_for(self.request.user, self.token)
-
-    def filter_queryset(self, qs):
-        params = ExternalRefQuerySerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        q = {k: v for k, v in params.validated_data.items() if v}
-        if "tracker" in q:
-            qs = qs.filter(tracker=q["tracker"].lower())
-        if "key" in q:
-            qs = qs.filter(key=q["key"])
-        if "external_id" in q:
-            qs = qs.filter(external_id=q["external_id"])
-        return qs

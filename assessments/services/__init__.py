@@ -3,6 +3,7 @@ field), writes in one transaction, records its audit events and queues side effe
 
 from .matrix import risk_matrix_update
 from .mitigations import (
+    mitigation_apply,
     mitigation_create,
     mitigation_delete,
     mitigation_link,
@@ -12,13 +13,14 @@ from .mitigations import (
 )
 from .refs import external_ref_delete, external_ref_set
 from .reviews import review_sign_off, system_mark_reviewed
-from .risks import risk_accept, risk_create, risk_delete, risk_set_residual, risk_transition, risk_update
+from .risks import risk_accept, risk_apply, risk_create, risk_delete, risk_set_residual, risk_transition, risk_update
 from .sync import external_refs_replace, mitigation_follow_remote
 
 __all__ = [
     "external_ref_delete",
     "external_ref_set",
     "external_refs_replace",
+    "mitigation_apply",
     "mitigation_create",
     "mitigation_delete",
     "mitigation_follow_remote",
@@ -28,6 +30,7 @@ __all__ = [
     "mitigation_update",
     "review_sign_off",
     "risk_accept",
+    "risk_apply",
     "risk_create",
     "risk_delete",
     "risk_matrix_update",

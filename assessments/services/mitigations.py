@@ -1,4 +1,10 @@
-"""Writes on mitigations and their links to risks."""
+"""Writes on mitigations and their links to risks.
+
+`mitigation_apply` is the one write of a change to a mitigation, whatever it touches (fields, links,
+status, ticket references, the remote-status rule): one lock, one version bump, one audit event, one
+webhook. `mitigation_update`, `mitigation_transition`, `mitigation_link` and `mitigation_unlink` are its
+single-purpose entries.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,14 +18,18 @@ from threatmodel.services.common import bump, check_version, require_role
 from threatmodel.webhooks import emit, object_payload
 
 from .. import notifications
+from ..fields import MITIGATION_AUDITED
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
+from . import remote
 from .audit import AuditEntry, audit_record_many
 from .common import clean_links, clean_text, resolve_member, to_date, user_ref
 from .residual import refresh_residuals
+from .ticket_refs import clean_ref_list, write_ref_list
 
-MITIGATION_FIELDS = ("title", "description", "kind", "status", "status_reason", "owner", "due", "evidence",
-                     "evidence_links")
+MITIGATION_FIELDS = MITIGATION_AUDITED
 UPDATABLE = {"title", "description", "kind", "owner", "due", "evidence", "evidence_links", "risks"}
+LINK_KEYS = {"risks", "link_risks", "unlink_risks"}
+APPLY_KEYS = UPDATABLE | LINK_KEYS | {"status", "status_reason", "external_refs", "follow_remote", "control"}
 
 
 def mitigation_snapshot(m: Mitigation, risk_ids: list[int] | None = None) -> dict:
@@ -95,8 +105,9 @@ def _link_entries(actor, mitigation: Mitigation, added: set[int], removed: set[i
 
 def mitigation_create(*, actor, system: AISystem, title: str = "", description: str = "", control=None,
                       kind: str | None = None, owner=None, due=None, evidence: str = "", evidence_links=None,
-                      risks=()) -> Mitigation:
-    """A mitigation from a control template (title, description and kind default to the control's) or custom."""
+                      risks=(), status: str | None = None, status_reason: str = "", external_refs=None) -> Mitigation:
+    """A mitigation from a control template (title, description and kind default to the control's) or custom;
+    it starts `proposed` (or moves on to `status` at once), with its ticket references if given."""
     team = system.team
     require_role(actor, team, Role.CONTRIBUTOR)
     control = _resolve_control(control)
@@ -109,14 +120,19 @@ def mitigation_create(*, actor, system: AISystem, title: str = "", description: 
         evidence_links=clean_links(evidence_links),
     )
     linked = _resolve_risks(system, risks)
+    refs = clean_ref_list(external_refs) if external_refs else None
+    if status not in (None, mitigation.status):
+        _set_status(mitigation, {"status": status, "status_reason": status_reason}, strict=True)
     with transaction.atomic():
         mitigation.full_clean(exclude=["risks"])
         mitigation.save()
         risk_ids = [r.pk for r in linked]
         if risk_ids:
             mitigation.risks.set(risk_ids)
-        audit_record(team=team, actor=actor, action="mitigation.created", obj=mitigation,
-                     changes=diff({}, mitigation_snapshot(mitigation, risk_ids)))
+        changes = diff({}, mitigation_snapshot(mitigation, risk_ids))
+        if refs:
+            changes["external_refs"] = write_ref_list(team=team, target=mitigation, kind="mitigation", refs=refs)
+        audit_record(team=team, actor=actor, action="mitigation.created", obj=mitigation, changes=changes)
         emit(team, "mitigation.created", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, set(risk_ids), set())
         entries += refresh_residuals(risk_ids)
@@ -126,42 +142,59 @@ def mitigation_create(*, actor, system: AISystem, title: str = "", description: 
     return mitigation
 
 
-def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | None = None, **changes) -> Mitigation:
-    """Edit a mitigation's fields; `risks` replaces its links (ids or risks of the same system)."""
+def mitigation_apply(*, actor, mitigation: Mitigation, changes: dict, expected_version: int | None = None
+                     ) -> Mitigation:
+    """A person's (or sync client's) whole change to a mitigation, in one transaction with one version bump,
+    one audit event and one `mitigation.updated` webhook. `changes` may hold:
+
+    - editable fields: title, description, kind, owner, due, evidence, evidence_links;
+    - its risks: `risks` (the whole set), or `link_risks` / `unlink_risks` (added to / removed from the set
+      as it is under the lock, so a link made at the same moment is kept);
+    - a transition: status (the current status is no transition) and status_reason;
+    - external_refs: the complete list of ticket references; follow_remote: True to move the status to what
+      its tickets' category asks for (assessments.services.remote), after the references are written;
+    - control: echoed back, it must be the mitigation's own (the control is chosen at creation).
+
+    Risks whose links changed are bumped and get their own history entry; residual scores follow.
+    """
+    return _apply(actor, mitigation, dict(changes), expected_version)
+
+
+def _apply(actor, mitigation: Mitigation, changes: dict, expected_version, *, strict: bool = False,
+           action: str = "") -> Mitigation:
     team = mitigation.system.team
     require_role(actor, team, Role.CONTRIBUTOR)
-    for field in changes:
-        if field in ("status", "status_reason"):
-            raise ValidationError({field: "Change the status with a transition."})
-        if field not in UPDATABLE:
-            raise ValidationError({field: "This field cannot be changed here."})
+    unknown = sorted(set(changes) - APPLY_KEYS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(unknown, "This field cannot be changed here."))
+    refs = clean_ref_list(changes["external_refs"]) if "external_refs" in changes else None
     with transaction.atomic():
         mitigation = _locked(mitigation)
         check_version(mitigation, expected_version)
+        if "control" in changes and (changes["control"] or None) != (
+                mitigation.control.ref if mitigation.control_id else None):
+            raise ValidationError({"control": "The control is chosen when the mitigation is created."})
+        links = bool(LINK_KEYS & set(changes))
         old_risks = set(mitigation.risks.values_list("pk", flat=True))
-        before = mitigation_snapshot(mitigation, sorted(old_risks))
-        old_owner = mitigation.owner
-        if "title" in changes:
-            mitigation.title = clean_text(changes["title"], "title", max_length=300, required=True)
-        if "description" in changes:
-            mitigation.description = clean_text(changes["description"], "description")
-        if "kind" in changes:
-            mitigation.kind = _check_kind(changes["kind"])
-        if "owner" in changes:
-            mitigation.owner = resolve_member(team, changes["owner"], "owner")
-        if "due" in changes:
-            mitigation.due = to_date(changes["due"], "due")
-        if "evidence" in changes:
-            mitigation.evidence = clean_text(changes["evidence"], "evidence")
-        if "evidence_links" in changes:
-            mitigation.evidence_links = clean_links(changes["evidence_links"])
-        new_risks = old_risks
-        if "risks" in changes:
-            new_risks = {r.pk for r in _resolve_risks(mitigation.system, changes["risks"])}
+        before = mitigation_snapshot(mitigation, sorted(old_risks) if links else None)
+        old_owner, old_status = mitigation.owner, mitigation.status
+        fields = {k: v for k, v in changes.items() if k in UPDATABLE and k != "risks"}
+        _set_fields(mitigation, team, fields)
+        new_risks = _new_risks(mitigation, old_risks, changes)
+        _set_status(mitigation, changes, strict=strict)
+        ref_change = None
+        if refs is not None:
+            ref_change = write_ref_list(team=team, target=mitigation, kind="mitigation", refs=refs)
+        if changes.get("follow_remote"):
+            _follow_remote(mitigation)
         if mitigation.status == MitigationStatus.VERIFIED and not (mitigation.evidence or mitigation.evidence_links):
-            raise ValidationError({"evidence": "A verified mitigation keeps its evidence."})
+            raise ValidationError({"evidence": "Record the evidence before marking the mitigation verified."
+                                   if old_status != MitigationStatus.VERIFIED
+                                   else "A verified mitigation keeps its evidence."})
         mitigation.full_clean(exclude=["risks", "system"])
-        changed = diff(before, mitigation_snapshot(mitigation, sorted(new_risks)))
+        changed = diff(before, mitigation_snapshot(mitigation, sorted(new_risks) if links else None))
+        if ref_change:
+            changed["external_refs"] = ref_change
         if not changed:
             return mitigation
         bump(mitigation)
@@ -171,15 +204,96 @@ def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | 
             mitigation.risks.add(*added)
         if removed:
             mitigation.risks.remove(*removed)
-        audit_record(team=team, actor=actor, action="mitigation.updated", obj=mitigation, changes=changed)
+        audit_record(team=team, actor=actor, action=action or _action_for(changed, changes, added), obj=mitigation,
+                     changes=changed)
         emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, added, removed)
-        if added or removed or "kind" in changed:
+        if added or removed or "kind" in changed or "status" in changed:
             entries += refresh_residuals(old_risks | new_risks)
         audit_record_many(team=team, actor=actor, entries=entries)
         if mitigation.owner is not None and mitigation.owner != old_owner:
             notifications.notify_assigned(mitigation, mitigation.owner, actor)
     return mitigation
+
+
+def _set_fields(mitigation: Mitigation, team, changes: dict) -> None:
+    if "title" in changes:
+        mitigation.title = clean_text(changes["title"], "title", max_length=300, required=True)
+    if "description" in changes:
+        mitigation.description = clean_text(changes["description"], "description")
+    if "kind" in changes:
+        mitigation.kind = _check_kind(changes["kind"])
+    if "owner" in changes:
+        mitigation.owner = resolve_member(team, changes["owner"], "owner")
+    if "due" in changes:
+        mitigation.due = to_date(changes["due"], "due")
+    if "evidence" in changes:
+        mitigation.evidence = clean_text(changes["evidence"], "evidence")
+    if "evidence_links" in changes:
+        mitigation.evidence_links = clean_links(changes["evidence_links"])
+
+
+def _new_risks(mitigation: Mitigation, current: set[int], changes: dict) -> set[int]:
+    new = set(current)
+    if "risks" in changes:
+        new = {r.pk for r in _resolve_risks(mitigation.system, changes["risks"])}
+    to_add = {r.pk for r in _resolve_risks(mitigation.system, changes.get("link_risks") or ())}
+    to_remove = {r.pk for r in _resolve_risks(mitigation.system, changes.get("unlink_risks") or ())}
+    return (new - to_remove) | to_add
+
+
+def _set_status(mitigation: Mitigation, changes: dict, *, strict: bool) -> None:
+    """The transition asked for, if any. Not strict: the current status again is no transition."""
+    if changes.get("status") is None and changes.get("status_reason") is None:
+        return
+    status = changes.get("status") or mitigation.status
+    raw_reason = changes.get("status_reason")
+    reason = clean_text(raw_reason or "", "status_reason")
+    if status == mitigation.status and not strict:
+        if raw_reason is not None and raw_reason != mitigation.status_reason:
+            raise ValidationError({"status_reason": "A reason goes with the status change that needs it "
+                                                    "(send status too)."})
+        return
+    if status not in MitigationStatus.values:
+        raise ValidationError({"status": f"'{status}' is not a mitigation status."})
+    if status not in MITIGATION_TRANSITIONS.get(mitigation.status, ()):
+        allowed = ", ".join(mitigation.allowed_transitions()) or "nothing"
+        raise ValidationError({"status": f"A mitigation cannot go from {mitigation.status} to {status} "
+                                         f"(from {mitigation.status} it can go to: {allowed})."})
+    if status in MITIGATION_REASON_REQUIRED and not reason:
+        raise ValidationError({"status_reason": f"Give a reason to set a mitigation to {status}."})
+    mitigation.status, mitigation.status_reason = status, reason
+
+
+def _follow_remote(mitigation: Mitigation) -> None:
+    """The status the tickets' category asks for (the least done ticket wins), if the graph leads there."""
+    category = remote.least_done(remote.remote_category(r.remote_status) for r in mitigation.external_refs.all())
+    target = remote.status_for_remote(category, mitigation.status)
+    if remote.transition_path(mitigation.status, target):
+        mitigation.status, mitigation.status_reason = target, ""
+
+
+def _action_for(changed: dict, changes: dict, added: set[int]) -> str:
+    kinds = set()
+    if any(f in changed for f in UPDATABLE if f in changes):
+        kinds.add("mitigation.updated")
+    if "risks" in changed and "risks" not in changes:
+        kinds.add("mitigation.linked" if added else "mitigation.unlinked")
+    if "status" in changed or "status_reason" in changed:
+        kinds.add("mitigation.transitioned")
+    if "external_refs" in changed:
+        kinds.add("external_ref.replaced")
+    return kinds.pop() if len(kinds) == 1 else "mitigation.updated"
+
+
+def mitigation_update(*, actor, mitigation: Mitigation, expected_version: int | None = None, **changes) -> Mitigation:
+    """Edit a mitigation's fields; `risks` replaces its links (ids or risks of the same system)."""
+    for field in changes:
+        if field in ("status", "status_reason"):
+            raise ValidationError({field: "Change the status with a transition."})
+        if field not in UPDATABLE:
+            raise ValidationError({field: "This field cannot be changed here."})
+    return _apply(actor, mitigation, changes, expected_version, action="mitigation.updated")
 
 
 def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason: str = "",
@@ -188,69 +302,17 @@ def mitigation_transition(*, actor, mitigation: Mitigation, status: str, reason:
 
     The residual scores of its risks follow (assessments.scoring.suggest_residual).
     """
-    team = mitigation.system.team
-    require_role(actor, team, Role.CONTRIBUTOR)
-    reason = clean_text(reason, "status_reason")
-    with transaction.atomic():
-        mitigation = _locked(mitigation)
-        check_version(mitigation, expected_version)
-        if status not in MitigationStatus.values:
-            raise ValidationError({"status": f"'{status}' is not a mitigation status."})
-        if status not in MITIGATION_TRANSITIONS.get(mitigation.status, ()):
-            allowed = ", ".join(mitigation.allowed_transitions()) or "nothing"
-            raise ValidationError({"status": f"A mitigation cannot go from {mitigation.status} to {status} "
-                                             f"(from {mitigation.status} it can go to: {allowed})."})
-        if status in MITIGATION_REASON_REQUIRED and not reason:
-            raise ValidationError({"status_reason": f"Give a reason to set a mitigation to {status}."})
-        if status == MitigationStatus.VERIFIED and not (mitigation.evidence or mitigation.evidence_links):
-            raise ValidationError({"evidence": "Record the evidence before marking the mitigation verified."})
-        before = mitigation_snapshot(mitigation)
-        mitigation.status, mitigation.status_reason = status, reason
-        bump(mitigation)
-        mitigation.save()
-        audit_record(team=team, actor=actor, action="mitigation.transitioned", obj=mitigation,
-                     changes=diff(before, mitigation_snapshot(mitigation)))
-        emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
-        audit_record_many(team=team, actor=actor,
-                          entries=refresh_residuals(mitigation.risks.values_list("pk", flat=True)))
-    return mitigation
-
-
-def _set_links(*, actor, mitigation: Mitigation, add=(), remove=(), expected_version=None) -> Mitigation:
-    team = mitigation.system.team
-    require_role(actor, team, Role.CONTRIBUTOR)
-    with transaction.atomic():
-        mitigation = _locked(mitigation)
-        check_version(mitigation, expected_version)
-        to_add = {r.pk for r in _resolve_risks(mitigation.system, add)}
-        to_remove = {r.pk for r in _resolve_risks(mitigation.system, remove)}
-        current = set(mitigation.risks.values_list("pk", flat=True))
-        added, removed = to_add - current, (to_remove & current) - to_add
-        if not added and not removed:
-            return mitigation
-        new = (current | added) - removed
-        bump(mitigation)
-        mitigation.save(update_fields=["version", "updated_at"])
-        if added:
-            mitigation.risks.add(*added)
-        if removed:
-            mitigation.risks.remove(*removed)
-        audit_record(team=team, actor=actor, action="mitigation.linked" if added else "mitigation.unlinked",
-                     obj=mitigation, changes={"risks": [sorted(current), sorted(new)]})
-        emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
-        entries = _link_entries(actor, mitigation, added, removed)
-        entries += refresh_residuals(added | removed)
-        audit_record_many(team=team, actor=actor, entries=entries)
-    return mitigation
+    return _apply(actor, mitigation, {"status": status, "status_reason": reason or ""}, expected_version,
+                  strict=True, action="mitigation.transitioned")
 
 
 def mitigation_link(*, actor, mitigation: Mitigation, risks, expected_version: int | None = None) -> Mitigation:
     """Link the mitigation to more risks of its system (already linked ones are left as they are)."""
-    return _set_links(actor=actor, mitigation=mitigation, add=risks, expected_version=expected_version)
+    return _apply(actor, mitigation, {"link_risks": risks}, expected_version)
 
 
 def mitigation_unlink(*, actor, mitigation: Mitigation, risks, expected_version: int | None = None) -> Mitigation:
-    return _set_links(actor=actor, mitigation=mitigation, remove=risks, expected_version=expected_version)
+    return _apply(actor, mitigation, {"unlink_risks": risks}, expected_version)
 
 
 def mitigation_delete(*, actor, mitigation: Mitigation, expected_version: int | None = None) -> None:

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ..fields import RISK_SCORES
 from ..models import Mitigation, Risk
 from ..scoring import suggest_residual
 from .audit import AuditEntry
@@ -25,7 +26,7 @@ def refresh_residuals(risk_ids, *, exclude_mitigation_ids=()) -> list[AuditEntry
         return []
     mitigations = Mitigation.objects.only("id", "status", "kind").exclude(pk__in=list(exclude_mitigation_ids))
     risks = (Risk.objects.filter(pk__in=risk_ids, residual_overridden=False)
-             .only("id", "title", "likelihood", "impact", "residual_likelihood", "residual_impact", "version")
+             .only("id", "title", *RISK_SCORES, "version")
              .prefetch_related(Prefetch("mitigations", queryset=mitigations)))
     now = timezone.now()
     changed, entries = [], []
@@ -41,5 +42,5 @@ def refresh_residuals(risk_ids, *, exclude_mitigation_ids=()) -> list[AuditEntry
         entries.append(AuditEntry.for_object(risk, "risk.residual_updated", {
             "residual_likelihood": [old[0], new[0]], "residual_impact": [old[1], new[1]]}))
     if changed:
-        Risk.objects.bulk_update(changed, ["residual_likelihood", "residual_impact", "version", "updated_at"])
+        Risk.objects.bulk_update(changed, [*RISK_SCORES[2:], "version", "updated_at"])
     return entries

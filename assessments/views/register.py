@@ -28,11 +28,8 @@ def _filtered(request, base, *, team, system=None):
     systems = AISystem.objects.filter(team=team).order_by("name") if system is None else None
     form = RegisterFilterForm(request.GET or None, owners=owners, components=components, systems=systems,
                               framework_items=selectors.framework_items_in_use(base))
-    filters = form.filters() if request.GET else {}
-    qs = base
-    if system is None and form.is_bound and form.is_valid() and form.cleaned_data.get("system"):
-        qs = qs.filter(system_id=form.cleaned_data["system"])
-    rows = selectors.register_rows(qs, matrix_of(team), **filters)
+    form.is_valid()  # marks what it cannot read; the rows are filtered by the API's FilterSet
+    rows = selectors.register_rows(base, matrix_of(team), request.GET)
     return form, selectors.with_register_relations(rows)
 
 

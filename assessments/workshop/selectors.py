@@ -20,14 +20,13 @@ from threatmodel.models import AISystem, Role
 
 from .. import scoring
 from .. import selectors as register_selectors
+from ..fields import RISK_CARD_ROW
 from ..models import RISK_TRANSITIONS, Mitigation, Risk, RiskStatus
 from . import cards, diagram, heatmap
 
 ACTIVE = (RiskStatus.SUGGESTED, RiskStatus.OPEN, RiskStatus.MITIGATING)
 # What a risk card, the heat maps and the progress read (the rest stays in the database).
-CARD_FIELDS = ("id", "system_id", "component_id", "template_id", "title", "status", "status_reason", "stale",
-               "stale_reason", "why", "likelihood", "impact", "residual_likelihood", "residual_impact",
-               "residual_overridden", "treatment", "owner_id", "due", "version")
+CARD_FIELDS = RISK_CARD_ROW
 IN_REGISTER = (RiskStatus.OPEN, RiskStatus.MITIGATING)
 FRAMEWORK_SHORT = {
     "OWASP-LLM-2025": "OWASP LLM", "MITRE-ATLAS": "ATLAS", "NIST-AI-RMF": "NIST AI RMF",

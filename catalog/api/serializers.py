@@ -48,7 +48,7 @@ class ThreatSerializer(serializers.ModelSerializer):
         model = ThreatTemplate
         fields = ["ref", "title", "description", "applies_to", "rule", "category", "phase", "default_likelihood",
                   "default_impact", "likelihood_rationale", "impact_rationale", "privacy_relevant", "mappings",
-                  "controls", "retired"]
+                  "controls", "retired", "adjust", "in_place", "mapping_notes", "references", "detection", "probes"]
 
 
 class ControlSerializer(serializers.ModelSerializer):
@@ -64,7 +64,7 @@ class FrameworkSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Framework
-        fields = ["key", "name", "version", "url", "item_count"]
+        fields = ["key", "name", "version", "url", "item_count", "attribution", "generative_only"]
 
 
 class FrameworkItemSerializer(serializers.ModelSerializer):

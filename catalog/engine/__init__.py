@@ -8,7 +8,7 @@ they test first. See docs/catalog-format.md for the rule semantics.
 from ..exceptions import CatalogError
 from .compiled import CompiledCatalog, compile_catalog
 from .current import catalog_from_files, current_catalog
-from .evaluate import evaluate
+from .evaluate import evaluate, group_matches
 from .facts import ComponentFacts, FlowFacts, Match, OpenQuestion, ThreatInfo
 from .unknowns import open_questions
 
@@ -24,5 +24,6 @@ __all__ = [
     "compile_catalog",
     "current_catalog",
     "evaluate",
+    "group_matches",
     "open_questions",
 ]

@@ -11,6 +11,7 @@ from .compiler import Pred, compile_node, gate_of, value_test
 from .explain import Explainer, ExplainerCompiler
 from .facts import ThreatInfo
 from .rules import All, Cond, Node, parse_rule
+from .scoring import compile_extras
 
 
 @dataclass(frozen=True, eq=False)
@@ -21,6 +22,10 @@ class CompiledRule:
     node: Node
     pred: Pred
     explain: Explainer
+    likelihood: int = 3
+    impact: int = 3
+    adjust: tuple = ()  # scoring.Adjustment
+    in_place: tuple = ()  # scoring.InPlace
 
 
 @dataclass(eq=False)
@@ -91,7 +96,7 @@ class CompiledCatalog:
 
     def __init__(self, *, release_id: int | None, version: str, checksum: str,
                  threats: dict[str, ThreatInfo], questions: Mapping[tuple[str, str], Question],
-                 rules: dict[str, dict[str, Node]]):
+                 rules: dict[str, dict[str, Node]], extras: dict[str, dict[str, tuple]] | None = None):
         self.release_id = release_id
         self.version = version
         self.checksum = checksum
@@ -100,9 +105,13 @@ class CompiledCatalog:
         self.rules = rules  # ref -> {scope: AST}
         self.index: dict[str, ScopeIndex] = {}
         explainers = ExplainerCompiler()
+        extras = extras or {}
         for position, (ref, by_scope) in enumerate(rules.items()):
+            info = threats[ref]
             for scope, node in by_scope.items():
-                rule = CompiledRule(ref, scope, position, node, compile_node(node), explainers.compile(node))
+                adjust, in_place = extras.get(ref, {}).get(scope, ((), ()))
+                rule = CompiledRule(ref, scope, position, node, compile_node(node), explainers.compile(node),
+                                    info.default_likelihood, info.default_impact, adjust, in_place)
                 self.index.setdefault(scope, ScopeIndex()).add(rule)
 
     def __repr__(self) -> str:
@@ -135,6 +144,7 @@ def compile_catalog(questions: Mapping[tuple[str, str], Question] | list, threat
         questions = parse_questions(questions)
     threats: dict[str, ThreatInfo] = {}
     rules: dict[str, dict[str, Node]] = {}
+    extras: dict[str, dict[str, tuple]] = {}
     errors: list[str] = []
     for raw in threats_raw:
         ref = str(raw.get("ref"))
@@ -147,6 +157,11 @@ def compile_catalog(questions: Mapping[tuple[str, str], Question] | list, threat
         if problems:
             errors.extend(f"{source}: {ref}: {p}" for p in problems)
             continue
+        try:
+            extras[ref] = compile_extras(raw, questions)
+        except ValueError as exc:
+            errors.append(f"{source}: {ref}: adjust/in_place: {exc}")
+            continue
         rules[ref] = nodes
         threats[ref] = ThreatInfo(
             ref=ref,
@@ -158,8 +173,9 @@ def compile_catalog(questions: Mapping[tuple[str, str], Question] | list, threat
             category=str(raw.get("category", "")),
             mappings=_mappings(raw.get("mappings")),
             controls=tuple(str(c) for c in raw.get("controls") or ()),
+            phase=str(raw.get("phase", "")),
         )
     if errors:
         raise CatalogError(errors)
     return CompiledCatalog(release_id=release_id, version=version, checksum=checksum, threats=threats,
-                           questions=questions, rules=rules)
+                           questions=questions, rules=rules, extras=extras)

@@ -101,7 +101,6 @@ def compile_cond(cond: Cond) -> Pred:
                 cache[memo] = result
             return result
         return any_flow
-    attr = "up" if subject == "upstream" else "down"
     kind = cond.kind
 
     def any_neighbour(ctx):
@@ -109,7 +108,7 @@ def compile_cond(cond: Cond) -> Pred:
         result = cache.get(memo)
         if result is None:
             result = False
-            for component in getattr(ctx, attr).get(kind, ()):
+            for component in ctx.neighbours(subject, kind):
                 if t(component.answers):
                     result = True
                     break

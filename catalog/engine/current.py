@@ -49,7 +49,7 @@ def _compile_release(release) -> CompiledCatalog:
     threats = [
         {"ref": t.ref, "title": t.title, "applies_to": t.applies_to, "rule": t.rule, "category": t.category,
          "default_likelihood": t.default_likelihood, "default_impact": t.default_impact,
-         "privacy_relevant": t.privacy_relevant,
+         "privacy_relevant": t.privacy_relevant, "phase": t.phase, "adjust": t.adjust, "in_place": t.in_place,
          "mappings": [(m.framework.key, m.ref) for m in t.mappings.all()],
          "controls": [c.ref for c in t.controls.all()]}
         for t in templates

@@ -40,7 +40,9 @@ def _subject(tree: Mapping, applies_to: tuple[str, ...], questions: Mapping) -> 
         if subject in tree:
             key = tree[subject]
             return SUBJECT_WORDS[subject], questions.get(("flow", key)), key
-    for subject, words in (("upstream", "feeding into it"), ("downstream", "it feeds into")):
+    for subject, words in (("upstream", "feeding into it"), ("downstream", "it feeds into"),
+                           ("reached_from", "on any path of flows into it"),
+                           ("reaches", "on any path of flows out of it")):
         if subject in tree:
             kind, _, key = str(tree[subject]).partition(".")
             if kind not in COMPONENT_SCOPES:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .compiled import CompiledCatalog, CompiledRule, ScopeIndex
 from .facts import ComponentFacts, FlowFacts, Match
+from .scoring import in_place, score
 
 _EMPTY: Mapping[str, Any] = {}
 _by_position = attrgetter("position")
@@ -23,9 +24,9 @@ class _Context:
     """What a rule can read while one component (or the system) is evaluated."""
 
     __slots__ = ("id", "kind", "label", "own", "system", "inflows", "outflows", "up", "down", "cache", "shared",
-                 "names")
+                 "names", "graph")
 
-    def __init__(self, id, kind, label, own, system, inflows, outflows, up, down, names, shared):
+    def __init__(self, id, kind, label, own, system, inflows, outflows, up, down, names, shared, graph=None):
         self.id = id
         self.kind = kind
         self.label = label
@@ -39,10 +40,39 @@ class _Context:
         # Per component: facts by question key or explainer slot, flow/neighbour results by "?..." key.
         self.cache: dict = {}
         self.shared = shared  # facts that do not depend on the component (the system's answers)
+        self.graph = graph  # (successors, predecessors): id -> [ComponentFacts]; None for the system
+
+    def neighbours(self, subject: str, kind: str):
+        """Components of `kind` next to this one (upstream / downstream) or on any path of flows
+        into it (reached_from) or out of it (reaches). The system sees every component of a kind."""
+        if subject == "upstream":
+            return self.up.get(kind, ())
+        if subject == "downstream" or self.graph is None:
+            return self.down.get(kind, ())
+        memo = ("?reach", subject)
+        found = self.cache.get(memo)
+        if found is None:
+            found = self.cache[memo] = _reachable(self.id, self.graph[0 if subject == "reaches" else 1])
+        return found.get(kind, ())
 
     def flow_label(self, flow: FlowFacts) -> str:
         names = self.names
         return f"flow '{names.get(flow.source_id, flow.source_id)}' -> '{names.get(flow.target_id, flow.target_id)}'"
+
+
+def _reachable(start, edges) -> dict[str, list[ComponentFacts]]:
+    """Components reachable from `start` along `edges` (one or more hops, cycles safe), by kind."""
+    seen = {start}
+    out: dict[str, list[ComponentFacts]] = {}
+    stack = list(edges.get(start, ()))
+    while stack:
+        comp = stack.pop()
+        if comp.id in seen:
+            continue
+        seen.add(comp.id)
+        out.setdefault(comp.kind, []).append(comp)
+        stack.extend(edges.get(comp.id, ()))
+    return out
 
 
 def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flows: Sequence[FlowFacts]):
@@ -54,6 +84,8 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
     outflows: dict[int, list[FlowFacts]] = {}
     up: dict[int, dict[str, list[ComponentFacts]]] = {}
     down: dict[int, dict[str, list[ComponentFacts]]] = {}
+    succ: dict[int, list[ComponentFacts]] = {}
+    pred: dict[int, list[ComponentFacts]] = {}
     for flow in flows:
         source, target = by_id.get(flow.source_id), by_id.get(flow.target_id)
         outflows.setdefault(flow.source_id, []).append(flow)
@@ -61,6 +93,9 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
         if source is not None and target is not None:
             up.setdefault(target.id, {}).setdefault(source.kind, []).append(source)
             down.setdefault(source.id, {}).setdefault(target.kind, []).append(target)
+            succ.setdefault(source.id, []).append(target)
+            pred.setdefault(target.id, []).append(source)
+    graph = (succ, pred)
     # A system-wide threat reads every flow as in/outflow and every component of a kind as up/downstream.
     every: dict[str, list[ComponentFacts]] = {}
     for c in components:
@@ -74,7 +109,7 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
     component_ctxs = [
         _Context(c.id, c.kind, f"{c.kind} '{c.name}'", c.answers if c.answers is not None else _EMPTY,
                  system_answers, inflows.get(c.id, none), outflows.get(c.id, none), up.get(c.id, nobody),
-                 down.get(c.id, nobody), names, shared)
+                 down.get(c.id, nobody), names, shared, graph)
         for c in components
     ]
     return system_ctx, component_ctxs
@@ -123,9 +158,14 @@ def _match(rule: CompiledRule, ctx: _Context) -> Match:
         why = tuple(seen.values())
     # Match(...) without the generated frozen __init__ (four object.__setattr__ calls): the same
     # instance, built in half the time; matches are built by the thousand.
+    likelihood, impact, score_why = score(rule.likelihood, rule.impact, rule.adjust, ctx) if rule.adjust else (
+        rule.likelihood, rule.impact, ())
     match = _new(Match)
     match.__dict__.update(threat_ref=rule.ref, component_id=ctx.id, why=why,
-                          fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest())
+                          fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest(),
+                          likelihood=likelihood, impact=impact, score_why=score_why,
+                          in_place=in_place(rule.in_place, ctx) if rule.in_place else (),
+                          group_basis=canon)
     return match
 
 
@@ -146,6 +186,15 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def group_matches(matches: Sequence[Match]) -> dict[str, list[Match]]:
+    """Matches by `group_key`, in the order given: a threat that applies the same way to several
+    components forms one group listing them (a triage view shows it once)."""
+    groups: dict[str, list[Match]] = {}
+    for match in matches:
+        groups.setdefault(match.group_key, []).append(match)
+    return groups
 
 
 def evaluate(catalog: CompiledCatalog, system_answers: Mapping, components: Sequence[ComponentFacts],

@@ -58,13 +58,14 @@ def _flows_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
 
 
 def _neighbours_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
-    neighbours = (ctx.up if cond.subject == "upstream" else ctx.down).get(cond.kind, ())
+    neighbours = ctx.neighbours(cond.subject, cond.kind)
     if holds:
         comp = next(c for c in neighbours if t(c.answers))
         return _value_fact(f"{comp.kind} '{comp.name}'", "component", comp.id, cond, comp.answers, True)
     canon = _canon(f"{cond.subject}-{cond.kind}", ctx.id, cond.key,
                    [f"{c.id}:{c.answers.get(cond.key)!r}" for c in neighbours])
-    where = "upstream of" if cond.subject == "upstream" else "downstream of"
+    where = {"upstream": "upstream of", "downstream": "downstream of", "reached_from": "on a path into",
+             "reaches": "on a path out of"}[cond.subject]
     if not neighbours:
         return canon, f"no {cond.kind} is {where} {ctx.label}"
     return canon, f"no {cond.kind} {where} {ctx.label} has {test_text(cond)}"

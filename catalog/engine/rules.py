@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-SUBJECTS = ("answer", "system", "inflow", "outflow", "upstream", "downstream")
+SUBJECTS = ("answer", "system", "inflow", "outflow", "upstream", "downstream", "reached_from", "reaches")
+# Neighbour subjects: one hop (upstream / downstream) or any number of hops along flows.
+NEIGHBOUR_SUBJECTS = ("upstream", "downstream", "reached_from", "reaches")
 TESTS = ("is", "in", "contains", "exists")
 COMPONENT_SCOPES = ("input", "model", "output")
 THREAT_SCOPES = ("system", *COMPONENT_SCOPES)
@@ -20,8 +22,9 @@ THREAT_SCOPES = ("system", *COMPONENT_SCOPES)
 class Cond:
     """One condition, resolved for one evaluation scope.
 
-    subject: own | system | inflow | outflow | upstream | downstream (`answer` becomes `own`,
-    or `system` for a system-wide threat). `kind` is the component kind for up/downstream.
+    subject: own | system | inflow | outflow | upstream | downstream | reached_from | reaches
+    (`answer` becomes `own`, or `system` for a system-wide threat). `kind` is the component kind
+    for the neighbour subjects.
     `qtype` is the type of the question read, None when the key is not a question of this scope
     (then the answer is always unknown).
     """
@@ -117,7 +120,7 @@ class _Parser:
             qscope = "system"
         elif subject in ("inflow", "outflow"):
             qscope = "flow"
-        else:  # upstream / downstream
+        else:  # upstream / downstream / reached_from / reaches
             kind, _, raw_key = raw_key.partition(".")
             if kind not in COMPONENT_SCOPES or not raw_key:
                 self.error(path, f"'{subject}' needs SCOPE.KEY with SCOPE one of {', '.join(COMPONENT_SCOPES)}")

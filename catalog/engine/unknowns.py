@@ -51,7 +51,7 @@ def _kleene_cond(cond: Cond, ctx, open_leaves: list) -> bool | None:
         return t(answers)
     if subject in ("inflow", "outflow"):
         return any(t(f.answers) for f in (ctx.inflows if subject == "inflow" else ctx.outflows))
-    neighbours = (ctx.up if subject == "upstream" else ctx.down).get(cond.kind, ())
+    neighbours = ctx.neighbours(subject, cond.kind)
     unanswered = []
     for comp in neighbours:
         if comp.answers.get(cond.key) is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..exceptions import CatalogError
 from ..questions import Question
+from .checks import catalog_checks
 from .files import checksum, file_kind, parse_yaml, read_files
 from .validate import FRAMEWORK_KEYS, Validator
 
@@ -28,7 +29,7 @@ class LoadedCatalog:
 
 
 # Order matters: mappings need frameworks, rules need questions, threats need controls.
-ORDER = ("framework", "questions", "controls", "threats")
+ORDER = ("framework", "questions", "scoring", "controls", "threats")
 
 
 def read_catalog(data_dir: Path) -> LoadedCatalog:
@@ -46,10 +47,14 @@ def read_catalog(data_dir: Path) -> LoadedCatalog:
         v.error(str(data_dir), "needs exactly one questions.yaml")
     for name, doc in docs["questions"]:
         v.questionnaire(name, doc)
+    for name, doc in docs["scoring"]:
+        v.scoring(name, doc)
     for name, doc in docs["controls"]:
         v.control_file(name, doc)
     for name, doc in docs["threats"]:
         v.threat_file(name, doc)
+    if not errors and not v.errors:
+        v.errors.extend(catalog_checks(v))
     errors.extend(v.errors)
     if errors:
         raise CatalogError(errors)

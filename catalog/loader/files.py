@@ -11,8 +11,8 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader
 
 # file kind -> its one top-level key (docs/catalog-format.md)
-TOP_LEVEL = {"framework": ("framework", "items"), "questions": ("questions",), "controls": ("controls",),
-             "threats": ("threats",)}
+TOP_LEVEL = {"framework": ("framework", "items"), "questions": ("questions",), "scoring": ("adjustments",),
+             "controls": ("controls",), "threats": ("threats",)}
 
 
 def file_kind(name: str) -> str | None:
@@ -21,6 +21,8 @@ def file_kind(name: str) -> str | None:
         return "framework"
     if stem == "questions":
         return "questions"
+    if stem == "scoring":
+        return "scoring"
     if stem.startswith("controls"):
         return "controls"
     if stem.startswith("threats"):
@@ -55,7 +57,7 @@ def parse_yaml(name: str, data: bytes) -> tuple[dict | None, list[str]]:
     kind = file_kind(name)
     if kind is None:
         return None, [f"{name}: unexpected file: catalog files are framework_*.yaml, questions.yaml, "
-                      "controls*.yaml and threats*.yaml"]
+                      "scoring.yaml, controls*.yaml and threats*.yaml"]
     try:
         doc = yaml.load(data.decode("utf-8"), Loader=SafeLoader)  # noqa: S506 - SafeLoader / CSafeLoader
     except UnicodeDecodeError as exc:

@@ -10,8 +10,10 @@ from typing import Any
 
 from ..engine.rules import parse_rule
 from ..questions import Question, collect_questions
+from . import extras
 
-FRAMEWORK_KEYS = ("NIST-AI-RMF", "MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023", "CAF-AI-SEC", "NIST-AI-600-1")
+FRAMEWORK_KEYS = ("NIST-AI-RMF", "MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023", "CAF-AI-SEC", "NIST-AI-600-1",
+                  "OWASP-AGENTIC-2026", "COSAI-RISK-MAP")
 AI_RMF, CAF = "NIST-AI-RMF", "CAF-AI-SEC"
 CONTROL_KINDS = ("preventive", "detective", "corrective")
 PHASES = ("design", "data", "development", "deployment", "operation")
@@ -20,16 +22,17 @@ THREAT_REF = re.compile(r"^AI-(SYS|IN|MD|OUT)-\d{3,}$")
 REF_SCOPE = {"SYS": "system", "IN": "input", "MD": "model", "OUT": "output"}
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
-FRAMEWORK_FIELDS = {"key", "name", "version", "url"}
+FRAMEWORK_FIELDS = {"key", "name", "version", "url", "attribution", "generative_only"}
 ITEM_FIELDS = {"ref", "title", "kind", "parent"}
 CONTROL_FIELDS = {"ref", "title", "description", "verification", "kind", "guidance", "mappings"}
 THREAT_FIELDS = {"ref", "title", "description", "applies_to", "when", "category", "phase", "likelihood",
-                 "likelihood_rationale", "impact", "impact_rationale", "privacy_relevant", "mappings", "controls"}
+                 "likelihood_rationale", "impact", "impact_rationale", "privacy_relevant", "mappings", "controls",
+                 "adjust", "in_place", "mapping_notes", "references", "detection", "probes"}
 # Fields that make up a template's content (its hash changes iff one of them changes).
 CONTROL_CONTENT = ("ref", "title", "description", "verification", "kind", "guidance", "mappings")
 THREAT_CONTENT = ("ref", "title", "description", "applies_to", "rule", "category", "phase", "default_likelihood",
                   "default_impact", "likelihood_rationale", "impact_rationale", "privacy_relevant", "mappings",
-                  "controls")
+                  "controls", "adjust", "in_place", "mapping_notes", "references", "detection", "probes")
 
 
 def content_hash(entry: dict, fields: tuple[str, ...]) -> str:
@@ -39,6 +42,15 @@ def content_hash(entry: dict, fields: tuple[str, ...]) -> str:
 
 def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
+
+
+def _keys(tree: Any) -> set[str]:
+    """Every key used anywhere in a rule tree (to spot subjects)."""
+    if isinstance(tree, dict):
+        return set(tree) | {k for v in tree.values() for k in _keys(v)}
+    if isinstance(tree, list):
+        return {k for v in tree for k in _keys(v)}
+    return set()
 
 
 def _clean(value: str) -> str:
@@ -57,6 +69,7 @@ class Validator:
         self.controls: dict[str, dict] = {}
         self.threats: dict[str, dict] = {}
         self._sources: dict[tuple[str, str], str] = {}
+        self.context_adjustments: list[tuple[dict, dict]] = []
 
     def error(self, where: str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
@@ -132,8 +145,16 @@ class Validator:
             parent = item["parent"]
             if parent is not None and (parent not in items or parent == ref):
                 self.error(f"{name}: {ref}", f"parent {parent!r} is not an item of {key}")
+        attribution = head.get("attribution", "")
+        if attribution and not _text(attribution):
+            self.error(where, "attribution must be text")
+        generative_only = head.get("generative_only", False)
+        if not isinstance(generative_only, bool):
+            self.error(where, "generative_only must be true or false")
         self.frameworks[key] = {"key": key, "name": str(head.get("name", "")), "version": str(head.get("version", "")),
-                                "url": str(url or ""), "position": FRAMEWORK_KEYS.index(key), "source": name}
+                                "url": str(url or ""), "position": FRAMEWORK_KEYS.index(key), "source": name,
+                                "attribution": _clean(str(attribution or "")),
+                                "generative_only": generative_only is True}
         self.items[key] = items
 
     # --- questions ---------------------------------------------------------------------------
@@ -146,6 +167,43 @@ class Validator:
              "choices": [{"value": v, "label": label} for v, label in q.choices], "position": i}
             for i, q in enumerate(questions.values())
         ]
+
+    # --- context scoring (scoring.yaml) ------------------------------------------------------------
+    def scoring(self, name: str, doc: dict) -> None:
+        """Context adjustments that apply to every threat they select (by category or privacy)."""
+        raw = doc.get("adjustments")
+        if not isinstance(raw, list):
+            self.error(f"{name}: adjustments", "must be a list")
+            return
+        for i, entry in enumerate(raw):
+            where = f"{name}: adjustments[{i}]"
+            if not isinstance(entry, dict):
+                self.error(where, "must be a mapping")
+                continue
+            select = entry.get("select") or {}
+            if not isinstance(select, dict) or set(select) - {"categories", "privacy_relevant", "applies_to"}:
+                self.error(where, "select: takes categories, privacy_relevant and applies_to")
+                select = {}
+            if any(key in _keys(entry.get("when")) for key in ("answer",)):
+                self.error(where, "when: context adjustments read system answers only (system: KEY)")
+            body = {k: v for k, v in entry.items() if k != "select"}
+            parsed = extras.adjustments(lambda m, w=where: self.error(w, m), [body], ["system"], self.questions,
+                                        where="adjustment")
+            if parsed:
+                self.context_adjustments.append((select, parsed[0]))
+
+    def _context_adjustments(self, threat: dict, scopes: list) -> list[dict]:
+        out = []
+        for select, adjustment in self.context_adjustments:
+            categories = select.get("categories")
+            if categories is not None and threat["category"] not in categories:
+                continue
+            if "privacy_relevant" in select and threat["privacy_relevant"] != select["privacy_relevant"]:
+                continue
+            if "applies_to" in select and not set(scopes) & set(select["applies_to"]):
+                continue
+            out.append({**adjustment, "context": True})
+        return out
 
     # --- mappings (controls and threats) ----------------------------------------------------------
     def mappings(self, where: str, raw: Any) -> list[list[str]]:
@@ -286,5 +344,16 @@ class Validator:
             "source": name,
             "position": i,
         }
+        scopes = threat["applies_to"]
+
+        def problem(message: str) -> None:
+            self.error(where, message)
+        threat["adjust"] = [*extras.adjustments(problem, entry.get("adjust"), scopes, self.questions),
+                            *self._context_adjustments(threat, scopes)]
+        threat["in_place"] = extras.in_place(problem, entry.get("in_place"), scopes, self.questions, refs)
+        threat["mapping_notes"] = extras.mapping_notes(problem, entry.get("mapping_notes"), mappings)
+        threat["references"] = extras.references(problem, entry.get("references"))
+        threat["detection"] = extras.detection(problem, entry.get("detection"))
+        threat["probes"] = extras.probes(problem, entry.get("probes"))
         threat["content_hash"] = content_hash(threat, THREAT_CONTENT)
         self.threats[ref] = threat

@@ -72,7 +72,7 @@ def _skip_unless_real_locks():
 def test_two_writers_with_the_same_etag_exactly_one_wins(world, monkeypatch):
     _skip_unless_real_locks()
     risk = world["risk"]
-    _slow(monkeypatch, "risk_update")
+    _slow(monkeypatch, "risk_apply")
     url, etag = f"/api/v1/risks/{risk.pk}/", f'"{risk.version}"'
     results = _race([
         lambda: bearer(world["tokens"][0]).patch(url, {"title": "Writer A"}, format="json", HTTP_IF_MATCH=etag),
@@ -89,7 +89,7 @@ def test_two_writers_with_the_same_etag_exactly_one_wins(world, monkeypatch):
 def test_two_ticket_writers_with_the_same_etag_exactly_one_wins(world, monkeypatch):
     _skip_unless_real_locks()
     risk = world["risk"]
-    _slow(monkeypatch, "external_refs_replace")
+    _slow(monkeypatch, "risk_apply")
     url, etag = f"/api/v1/risks/{risk.pk}/", f'"{risk.version}"'
     results = _race([
         lambda: bearer(world["tokens"][0]).patch(url, {"external_refs": [{"tracker": "jira", "external_id": "1"}]},
@@ -115,3 +115,37 @@ def test_a_concurrent_duplicate_post_is_a_409(world, monkeypatch):
     assert Risk.objects.filter(title="Created once").count() == 1
     replay = client.post("/api/v1/risks/", body, format="json", HTTP_IDEMPOTENCY_KEY="race-1")
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+
+
+def _postgres_only():
+    need_service("PostgreSQL", uses_postgres(), "a DELETE racing another write needs real row locks")
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("kind", ["risk", "mitigation"])
+def test_two_deletes_of_the_same_object_are_a_204_and_a_404(world, monkeypatch, kind):
+    _postgres_only()
+    obj = world["risk"] if kind == "risk" else reg.mitigation_create(actor=None, system=world["system"], title="M")
+    _slow(monkeypatch, f"{kind}_delete")
+    url, etag = f"/api/v1/{kind}s/{obj.pk}/", f'"{obj.version}"'
+    results = _race([lambda token=token: bearer(token).delete(url, HTTP_IF_MATCH=etag)
+                     for token in world["tokens"]])
+    assert sorted(r.status_code for r in results) == [204, 404], [r.content for r in results]
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("kind", ["risk", "mitigation"])
+def test_a_patch_racing_a_delete_is_a_404_or_a_412_never_a_500(world, monkeypatch, kind):
+    _postgres_only()
+    obj = world["risk"] if kind == "risk" else reg.mitigation_create(actor=None, system=world["system"], title="M")
+    _slow(monkeypatch, f"{kind}_delete")
+    url, etag = f"/api/v1/{kind}s/{obj.pk}/", f'"{obj.version}"'
+    results = _race([
+        lambda: bearer(world["tokens"][0]).delete(url, HTTP_IF_MATCH=etag),
+        lambda: (time.sleep(0.1), bearer(world["tokens"][1]).patch(
+            url, {"title": "Too late"}, format="json", HTTP_IF_MATCH=etag))[1],
+    ])
+    delete, patch = (r.status_code for r in results)
+    assert (delete, patch) in ((204, 404), (412, 200)), [r.content for r in results]
+    if patch == 404:
+        assert results[1]["Content-Type"] == "application/problem+json"

@@ -153,6 +153,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("import_detail", "GET"): E(PAGE_READ, "import"),
     ("import_discard", "POST"): E(PAGE_WRITE, "import"),
     ("system_export", "GET"): E(PAGE_READ, "system"),
+    ("system_test_plan", "GET"): E(PAGE_READ, "system_csv"),
     ("system_coverage_csv", "GET"): E(PAGE_READ, "system"),
     ("team_coverage_csv", "GET"): E(PAGE_READ, "team"),
     ("system_export_schema", "GET"): E(PUBLIC),
@@ -226,6 +227,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("system-privacy", "PATCH"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-privacy-sign-off", "POST"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-export", "GET"): E(API_READ, "system_pk"),
+    ("system-test-plan", "GET"): E(API_READ, "system_pk"),
     # --- API: catalog (shared reference data: any valid credentials) ----------------------------------
     ("api-catalog-questions", "GET"): E(API_LIST),
     ("api-catalog-threats", "GET"): E(API_LIST),

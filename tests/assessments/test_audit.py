@@ -94,6 +94,34 @@ def test_events_cut_off_the_end_are_caught_against_a_kept_head(busy_register):
     assert "expected" in str(exc.value)
 
 
+def test_a_changed_actor_is_caught(busy_register, owner, contributor):
+    """The actor key is checked against the hashed actor label: pointing an event at someone else is caught."""
+    team = busy_register.team
+    target = AuditEvent.objects.filter(team=team, action="risk.accepted").get()
+    assert target.actor_id == owner.pk
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE threatmodel_auditevent SET actor_id = %s WHERE id = %s", [contributor.pk, target.pk])
+    with pytest.raises(CommandError) as exc:
+        run_verify("--team", team.slug)
+    assert f"event #{target.seq}" in str(exc.value) and "actor" in str(exc.value)
+
+
+def test_a_cleared_actor_of_an_existing_user_is_caught(busy_register, owner):
+    team = busy_register.team
+    target = AuditEvent.objects.filter(team=team, action="risk.accepted").get()
+    AuditEvent.objects.filter(pk=target.pk).update(actor=None)
+    report = audit_verify(team=team)
+    assert report.broken_at == target.seq
+
+
+def test_a_deleted_user_keeps_the_chain_valid(busy_register, owner):
+    """SET_NULL on a deleted user empties the key; the hashed label still names the pseudonymous actor."""
+    team = busy_register.team
+    AuditEvent.objects.filter(team=team, actor=owner).update(actor=None)
+    owner.delete()
+    assert audit_verify(team=team).ok
+
+
 def test_unknown_team_is_an_error():
     with pytest.raises(CommandError):
         run_verify("--team", "no-such-team")

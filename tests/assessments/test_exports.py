@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from assessments import services
-from assessments.exports import HEADERS, escape_cell, write_xlsx
+from assessments.exports import HEADERS, escape_cell, safe_sheet_name, write_xlsx
 from assessments.models import Risk
 
 from .factories import custom_risk
@@ -111,3 +111,21 @@ def test_a_large_export_streams(login, system, contributor):
     response = login(contributor).get(reverse("system_register_export", args=[system.pk, "xlsx"]))
     rows = read_xlsx(response)
     assert len(rows) - 1 == Risk.objects.filter(system=system).count()
+
+
+@pytest.mark.parametrize("name", ["Ops/Prod [EU]: *what*?", "'quoted'", "a" * 40, "History", "x/" * 20, "///"])
+def test_xlsx_export_of_any_system_name(login, system, contributor, name):
+    """Excel refuses / \\ [ ] : * ? and a leading or trailing apostrophe in sheet names, and more than 31 chars."""
+    type(system).objects.filter(pk=system.pk).update(name=name)
+    response = login(contributor).get(reverse("system_register_export", args=[system.pk, "xlsx"]))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    title = book.sheetnames[0]
+    assert 0 < len(title) <= 31 and not set(title) & set("/\\[]:*?") and title[0] != "'" and title[-1] != "'"
+    assert title.lower() != "history"
+
+
+def test_sheet_names_are_unique():
+    used = set()
+    names = [safe_sheet_name("Register: " + "x" * 40, used) for _ in range(3)]
+    assert len({n.lower() for n in names}) == 3 and all(len(n) <= 31 for n in names)

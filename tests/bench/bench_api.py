@@ -25,11 +25,13 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import include, path
 from rest_framework.views import APIView
 
-RISKS = 20_000
-SYSTEMS = 20
-MITIGATIONS = 5_000
+from tests.bench.common import size
+
+RISKS = size(20_000, 400)
+SYSTEMS = size(20, 2)
+MITIGATIONS = size(5_000, 40)
 PAGE = 100
-PAGES = 120
+PAGES = size(120, 20)
 TARGET_P95_MS = 50.0
 TARGET_RATIO = 2.0
 

@@ -13,9 +13,9 @@ import random
 import time
 
 from catalog.engine import ComponentFacts, FlowFacts, catalog_from_files, evaluate
-from tests.bench.common import result
+from tests.bench.common import result, size
 
-COMPONENTS = 1000
+COMPONENTS = size(1000, 40)
 TARGET_US = 0.4
 ANCHOR_US = 1.3
 ANCHOR = "OWASP pytm 1.4.0 ≈1.3 µs per element×rule pair (115k pairs in 0.149 s)"
@@ -48,12 +48,14 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
                   for i, kind in enumerate(rng.choices(kinds, weights, k=n), start=1)]
     models = [c for c in components if c.kind == "model"]
     flows, next_id = [], 1
-    for c in components:  # inputs feed 1-2 models, models feed 1-3 outputs
+    for c in components:  # inputs feed 1-2 models, models feed 1-3 outputs, 1 model in 5 feeds another
         if c.kind == "input":
             targets = rng.sample(models, k=min(len(models), rng.randint(1, 2)))
             pairs = [(c, t) for t in targets]
         elif c.kind == "output":
             pairs = [(rng.choice(models), c) for _ in range(rng.randint(1, 2))]
+        elif len(models) > 1 and rng.random() < 0.2:
+            pairs = [(c, rng.choice([m for m in models if m is not c]))]
         else:
             continue
         for source, target in pairs:
@@ -63,7 +65,7 @@ def synthetic_system(catalog, n: int = COMPONENTS, seed: int = 7):
     return system, components, flows
 
 
-def measure(repeats: int = 40) -> dict:
+def measure(repeats: int = size(40, 2)) -> dict:
     catalog = catalog_from_files()
     system, components, flows = synthetic_system(catalog)
     best_cpu = best_wall = float("inf")

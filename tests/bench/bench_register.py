@@ -21,11 +21,13 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 
-COMPONENTS = 200
+from tests.bench.common import size
+
+COMPONENTS = size(200, 12)
 TARGET_FULL_S = 1.0
 TARGET_NOOP_S = 0.2
 KIND_WEIGHTS = (("input", 0.4), ("model", 0.2), ("output", 0.4))
-REPEATS = 3
+REPEATS = size(3, 1)
 
 
 def _answers(rng: random.Random, questions, answered: float = 0.75) -> dict:
@@ -171,10 +173,7 @@ def throwaway_database():
         yield f"{connection.vendor} {connection.settings_dict['NAME']}"
     finally:
         teardown_databases(old_config, verbosity=0)
-        if saved_name is None:
-            test_settings.pop("NAME", None)
-        else:
-            test_settings["NAME"] = saved_name
+        test_settings["NAME"] = saved_name  # put back, never pop: Django reads TEST["NAME"] afterwards
 
 
 def run() -> list[dict]:

@@ -24,12 +24,14 @@ import time
 from django.conf import settings
 from django.db import connection
 
-RISKS = 500
-MITIGATIONS = 300
+from tests.bench.common import size
+
+RISKS = size(500, 10)
+MITIGATIONS = size(300, 5)
 TARGET_SECONDS = 6.0
 TARGET_MB = 400.0
 TARGET_RATIO = 1.3
-REPEATS = 3
+REPEATS = size(3, 1)
 
 
 def build_register(seed: int = 7):
@@ -122,10 +124,7 @@ def throwaway_database():
         yield connection.settings_dict
     finally:
         teardown_databases(old_config, verbosity=0)
-        if saved_name is None:
-            test_settings.pop("NAME", None)
-        else:
-            test_settings["NAME"] = saved_name
+        test_settings["NAME"] = saved_name  # put back, never pop: Django reads TEST["NAME"] afterwards
 
 
 def database_url(db: dict) -> str:

@@ -19,10 +19,12 @@ import time
 from django.conf import settings
 from django.db import connection
 
-COMPONENTS = 60
-RISKS = 400
-PAGE_RUNS = 60
-POLL_RUNS = 400
+from tests.bench.common import size
+
+COMPONENTS = size(60, 12)
+RISKS = size(400, 20)
+PAGE_RUNS = size(60, 3)
+POLL_RUNS = size(400, 5)
 TARGET_PAGE_MS = 150.0
 TARGET_POLL_MS = 10.0
 
@@ -66,10 +68,7 @@ def throwaway_database():
         connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
         if environment:
             teardown_test_environment()
-        if saved is None:
-            test_settings.pop("NAME", None)
-        else:
-            test_settings["NAME"] = saved
+        test_settings["NAME"] = saved  # put back, never pop: Django reads TEST["NAME"] afterwards
 
 
 def build(components: int = COMPONENTS, risks: int = RISKS):
@@ -88,8 +87,8 @@ def build(components: int = COMPONENTS, risks: int = RISKS):
         call_command("load_catalog", quiet=True, stdout=null)
     team = TeamFactory(name="Bench workshop", slug="bench-workshop")
     owner = member(team, Role.OWNER, username="bench-facilitator")
-    system = big_system(team, owner, components=components, seed=17, name="Bench system", accept=120, dismiss=30,
-                        mitigate=40, custom=10)
+    system = big_system(team, owner, components=components, seed=17, name="Bench system", accept=size(120, 10),
+                        dismiss=size(30, 3), mitigate=size(40, 4), custom=min(10, components))
     extra = Risk.objects.filter(system=system).count() - risks
     if extra > 0:
         untouched = Risk.objects.filter(system=system, status=RiskStatus.SUGGESTED, acted_at__isnull=True,

@@ -1,6 +1,16 @@
 """Shared by the benchmarks: one result row, and the table `python -m tests.bench` prints."""
 
+import os
+
 FIELDS = ("name", "value", "unit", "target", "anchor", "ratio", "ok")
+# BENCH_SMOKE=1 (`python -m tests.bench --smoke`, run by `make test`): every module at small sizes, so a
+# benchmark that no longer runs fails CI; the figures then mean nothing and targets are not enforced.
+SMOKE = os.environ.get("BENCH_SMOKE", "") not in ("", "0")
+
+
+def size(full: int, smoke: int) -> int:
+    """A benchmark's size: `full` normally, `smoke` in the smoke run."""
+    return smoke if SMOKE else full
 
 
 def result(*, name: str, value: float, unit: str, target: float, anchor: str = "", anchor_value: float | None = None,

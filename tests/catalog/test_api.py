@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 THREAT_FIELDS = ["ref", "title", "description", "applies_to", "rule", "category", "phase", "default_likelihood",
                  "default_impact", "likelihood_rationale", "impact_rationale", "privacy_relevant", "mappings",
-                 "controls", "retired"]
+                 "controls", "retired", "adjust", "in_place", "mapping_notes", "references", "detection", "probes"]
 CONTROL_FIELDS = ["ref", "title", "description", "verification", "kind", "guidance", "mappings", "retired"]
 
 
@@ -126,8 +126,8 @@ def test_controls(api, real_catalog):
 def test_frameworks_and_items(api):
     frameworks = results(api.get("/api/v1/frameworks/"))
     assert [f["key"] for f in frameworks] == ["NIST-AI-RMF", "MITRE-ATLAS", "OWASP-LLM-2025", "OWASP-ML-2023",
-                                              "CAF-AI-SEC", "NIST-AI-600-1"]
-    assert list(frameworks[0]) == ["key", "name", "version", "url", "item_count"]
+                                              "CAF-AI-SEC", "NIST-AI-600-1", "OWASP-AGENTIC-2026", "COSAI-RISK-MAP"]
+    assert list(frameworks[0]) == ["key", "name", "version", "url", "item_count", "attribution", "generative_only"]
     assert frameworks[0]["item_count"] == 95
     items = results(api.get("/api/v1/frameworks/NIST-AI-RMF/items/", {"page_size": 200}))
     assert len(items) == 95 and items[0] == {"ref": "GOVERN", "title": items[0]["title"], "kind": "function",

@@ -141,11 +141,25 @@ def ref_eval(tree, me, system, components, flows):
         return any(ref_test(f.answers, tree["inflow"], tree) for f in flows if f.target_id == me.id)
     if "outflow" in tree:
         return any(ref_test(f.answers, tree["outflow"], tree) for f in flows if f.source_id == me.id)
-    subject = "upstream" if "upstream" in tree else "downstream"
+    subject = next(s for s in ("upstream", "downstream", "reached_from", "reaches") if s in tree)
     kind, key = tree[subject].split(".")
-    ends = ([by_id[f.source_id] for f in flows if f.target_id == me.id] if subject == "upstream"
-            else [by_id[f.target_id] for f in flows if f.source_id == me.id])
+    if subject in ("reached_from", "reaches"):
+        ends = _paths(me, flows, by_id, backwards=subject == "reached_from")
+    else:
+        ends = ([by_id[f.source_id] for f in flows if f.target_id == me.id] if subject == "upstream"
+                else [by_id[f.target_id] for f in flows if f.source_id == me.id])
     return any(ref_test(c.answers, key, tree) for c in ends if c.kind == kind)
+
+
+def _paths(me, flows, by_id, backwards):
+    """Every component on a path of one or more flows out of `me` (or into it), `me` excluded."""
+    found, frontier = set(), {me.id}
+    while frontier:
+        step = {(f.source_id if backwards else f.target_id) for f in flows
+                if (f.target_id if backwards else f.source_id) in frontier}
+        frontier = step - found - {me.id}
+        found |= frontier
+    return [by_id[i] for i in found]
 
 
 def one_threat(rule, applies_to=("input",)):
@@ -330,5 +344,6 @@ def _ref_system(tree, system, components, flows):
         return ref_test(system, tree.get("answer") or tree.get("system"), tree)
     if "inflow" in tree or "outflow" in tree:
         return any(ref_test(f.answers, tree.get("inflow") or tree.get("outflow"), tree) for f in flows)
-    kind, key = (tree.get("upstream") or tree.get("downstream")).split(".")
+    kind, key = (tree.get("upstream") or tree.get("downstream") or tree.get("reached_from")
+                 or tree.get("reaches")).split(".")
     return any(ref_test(c.answers, key, tree) for c in components if c.kind == kind)

@@ -43,7 +43,7 @@ def test_first_load_writes_everything(real_catalog, django_capture_on_commit_cal
     assert ThreatTemplate.objects.count() == len(real_catalog.threats)
     assert ControlTemplate.objects.count() == len(real_catalog.controls)
     assert Question.objects.count() == len(real_catalog.questions)
-    assert Framework.objects.count() == 6
+    assert Framework.objects.count() == 8
     assert release.summary["threats"]["added"] == sorted(real_catalog.threats)
     assert release.summary["previous"] is None
     assert hook_calls == [release.id]

@@ -96,3 +96,18 @@ def test_query_counts_are_flat(client_in, name):
         return len(ctx.captured_queries)
 
     assert count(page=1) == count(page=2) if name != "coverage" else count() <= 15
+
+
+def test_threat_page_shows_mapping_notes_score_answers_detection_and_probes(client_in):
+    _, html = page(client_in, "threat_detail", "AI-MD-044")
+    assert "Why: ATLAS names agent resource consumption as a cost-harvesting sub-technique." in html
+    assert "likelihood -2" in html and "Requests are rate limited and capped, so a loop hits a ceiling." in html
+    assert "counts as in place: The model is answered as rate limited and capped." in html
+    assert "Test probes" in html and "Log sources" in html and "agent trace" in html
+    _, html = page(client_in, "threat_detail", "AI-MD-040")
+    assert "AML.CS0040" in html  # an ATLAS case study reference
+
+
+def test_framework_page_shows_the_attribution(client_in):
+    _, html = page(client_in, "framework_detail", "COSAI-RISK-MAP")
+    assert "licensed under the Apache License 2.0" in html

@@ -50,3 +50,18 @@ def test_database_down_gives_a_short_503(monkeypatch, owner, path):
     response = client.get(path)
     assert response.status_code == 503 and response["Retry-After"] == "5"
     assert b"database" in response.content and b"Traceback" not in response.content
+
+
+@pytest.mark.django_db
+def test_readyz_details_only_to_staff_or_loopback(client, monkeypatch, django_user_model):
+    from threatmodel import health
+
+    monkeypatch.setattr(health, "_check_database", lambda: "OperationalError: host db.internal:5432 refused")
+    remote = client.get("/readyz", REMOTE_ADDR="203.0.113.5")
+    assert remote.status_code == 503 and remote.json() == {"status": "unavailable"}
+    proxied = client.get("/readyz", HTTP_X_FORWARDED_FOR="203.0.113.5")  # loopback peer, but a proxy in front
+    assert proxied.json() == {"status": "unavailable"}
+    assert "errors" in client.get("/readyz").json()  # a probe on the same host
+    staff = django_user_model.objects.create_user("ops", password="x-long-enough-1", is_staff=True)
+    client.force_login(staff)
+    assert "db.internal" in client.get("/readyz", REMOTE_ADDR="203.0.113.5").json()["errors"]["database"]

@@ -28,6 +28,22 @@ def test_login_lockout_after_repeated_failures(client, settings, owner):
     assert b"Too many failed log-in attempts" in response.content
 
 
+@pytest.mark.django_db
+def test_authenticated_pages_and_api_are_not_stored(client, team, owner):
+    from threatmodel import services
+
+    client.force_login(owner)
+    for path in ["/", f"/teams/{team.slug}/settings/"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert {"private", "no-store"} <= {p.strip() for p in response["Cache-Control"].split(",")}, path
+    client.logout()
+    _, raw = services.api_token_create(actor=owner, team=team, user=owner, name="t", scopes=["read"])
+    for headers in ({}, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}):
+        response = client.get("/api/v1/systems/", **headers)
+        assert "no-store" in response["Cache-Control"]
+
+
 def test_secrets_round_trip_and_are_not_plaintext():
     token = crypto.encrypt("whsec_abc")
     assert "whsec_abc" not in token and crypto.decrypt(token) == "whsec_abc"

@@ -32,7 +32,8 @@ def test_dashboard_shows_what_needs_attention(login, team, contributor, rag):
     a.refresh_from_db()
     b.refresh_from_db()
     services.risk_update(actor=contributor, risk=a, likelihood=5, impact=5, due=days(-3), owner=contributor)
-    services.risk_update(actor=contributor, risk=b, owner=contributor)
+    # b's suggested score depends on the context (internet-facing raises it); pin it below critical
+    services.risk_update(actor=contributor, risk=b, owner=contributor, likelihood=3, impact=3)
     b.refresh_from_db()
     services.risk_accept(actor=approver, risk=b, review_date=days(10), reason="Low exposure")
     services.mitigation_create(actor=contributor, system=rag, title="Mine, late", owner=contributor, due=days(-1),

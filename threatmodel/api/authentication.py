@@ -2,8 +2,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from ..models import ApiToken
-from ..services.teams import token_digest
+from ..models import ApiToken, Membership
+from ..services.teams import token_digest, token_effective_scopes
 
 # last_used_at is written at most this often per token, so reads stay read-only.
 LAST_USED_RESOLUTION_SECONDS = 60
@@ -26,6 +26,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         token = ApiToken.objects.select_related("user", "team").filter(digest=token_digest(raw)).first()
         if token is None or not token.is_active or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        # A token acts for a member: checked against the current membership and role on every request, so
+        # removing the member or lowering their role takes effect at once (whatever path changed it).
+        role = Membership.objects.filter(team_id=token.team_id, user_id=token.user_id).values_list(
+            "role", flat=True).first()
+        token.effective_scopes = token_effective_scopes(token.scopes, role)
+        if not token.effective_scopes:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:

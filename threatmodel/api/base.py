@@ -4,13 +4,15 @@ Endpoints stay a few declarative lines and call services for every write."""
 
 import re
 
+from django.db import transaction
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ..models import ApiToken
+from ..models import ApiToken, Role
+from ..services.common import check_version, lock_system, require_role
 from . import idempotency
 from .errors import problem
 from .pagination import SyncCursorPagination
@@ -138,4 +140,116 @@ class RetrieveMixin:
         return self.not_modified(obj) or Response(self.get_serializer(obj).data)
 
 
-__all__ = ["MAX_ID", "ListMixin", "PreconditionRequired", "RetrieveMixin", "TeamScopedViewSet", "etag_for", "problem"]
+class ResourceViewSet(TeamScopedViewSet):
+    """What every write endpoint shares; the routes come from CreateMixin, UpdateMixin and DestroyMixin
+    (or WriteViewSet, which has all three), so a viewset exposes only the methods it mixes in.
+
+    A write is: the object (404 outside the requester's teams), the role (`write_role` in the object's
+    team, 403), the If-Match precondition (428 when `require_if_match` and absent), the body (400 naming
+    the field), then one transaction that locks the row (`FOR NO KEY UPDATE OF` the row only), finds
+    it gone (404: deleted by a request that committed first) or changed (412 against If-Match), and hands
+    it to the resource's service. Idempotency-Key and problem+json come from TeamScopedViewSet.
+
+    A resource declares `serializer_class` (and `create_serializer_class` when a POST takes other fields),
+    `resource`, `put_defaults` (the value a PUT gives an omitted field) and its service calls:
+    `perform_create(data)`, `perform_update(obj, data)`, `perform_destroy(obj)`. The object handed to the
+    last two is locked and at the version the client read.
+    """
+
+    resource = ""  # the collection's path segment: /api/v1/<resource>/<id>/ is the Location of a new object
+    write_role = Role.CONTRIBUTOR
+    create_serializer_class = None
+    put_defaults: dict = {}
+    bind_instance = True  # the serializer validates against the object (False: the body alone)
+    locks_system = False  # True where the service locks the system row first (components, flows): same order here
+
+    def perform_create(self, data: dict):
+        raise NotImplementedError
+
+    def perform_update(self, obj, data: dict):
+        raise NotImplementedError
+
+    def perform_destroy(self, obj) -> None:
+        raise NotImplementedError
+
+    def represent(self, obj) -> dict:
+        return self.serializer_class(obj, context=self.get_serializer_context()).data
+
+    def location(self, obj) -> str:
+        return f"/api/v1/{self.resource}/{obj.pk}/"
+
+    def team_of(self, obj):
+        return obj.team if hasattr(obj, "team_id") else obj.system.team
+
+    def put_defaults_for(self, obj) -> dict:
+        return dict(self.put_defaults)
+
+    def get_serializer_class(self):
+        if self.action == "create" and self.create_serializer_class is not None:
+            return self.create_serializer_class
+        return super().get_serializer_class()
+
+    def writable(self):
+        """The object a write starts from, once the requester's role allows the write."""
+        obj = self.get_object()
+        require_role(self.request.user, self.team_of(obj), self.write_role)
+        return obj
+
+    def locked(self, obj, expected_version: int | None):
+        """The row, locked for this transaction, at the version the client read (If-Match)."""
+        if self.locks_system:
+            lock_system(obj.system_id)
+        # NO KEY UPDATE: writers of the row queue here, foreign-key checks of other writers (at COMMIT) do not
+        locked = type(obj).objects.select_for_update(of=("self",), no_key=True).filter(pk=obj.pk).first()
+        if locked is None:  # deleted by a request that committed while we waited for the lock
+            raise NotFound()
+        check_version(locked, expected_version)
+        for name, value in obj._state.fields_cache.items():  # keep the relations already read
+            locked._state.fields_cache.setdefault(name, value)
+        return locked
+
+
+class CreateMixin:
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.perform_create(dict(serializer.validated_data))
+        return Response(self.created_body(obj), status=status.HTTP_201_CREATED,
+                        headers={"Location": self.location(obj)})
+
+    def created_body(self, obj) -> dict:
+        return self.represent(obj)
+
+
+class UpdateMixin:
+    def update(self, request, *args, partial=False, **kwargs):
+        obj = self.writable()
+        expected = self.if_match_version(obj)
+        serializer = self.get_serializer(*([obj] if self.bind_instance else []), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if not partial:
+            data = {**self.put_defaults_for(obj), **data}
+        with transaction.atomic():
+            obj = self.perform_update(self.locked(obj, expected), data)
+        return Response(self.represent(obj))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+
+class DestroyMixin:
+    def destroy(self, request, *args, **kwargs):
+        obj = self.writable()
+        expected = self.if_match_version(obj)
+        with transaction.atomic():
+            self.perform_destroy(self.locked(obj, expected))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WriteViewSet(CreateMixin, UpdateMixin, DestroyMixin, RetrieveMixin, ResourceViewSet):
+    """Retrieve, create, update and delete (add ListMixin for the collection)."""
+
+
+__all__ = ["MAX_ID", "CreateMixin", "DestroyMixin", "ListMixin", "PreconditionRequired", "ResourceViewSet",
+           "RetrieveMixin", "TeamScopedViewSet", "UpdateMixin", "WriteViewSet", "etag_for", "problem"]

@@ -3,12 +3,20 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
 from rest_framework.response import Response
 
 from .. import selectors, services
 from ..models import AuditEvent, Component, DataFlow, Membership, Team, Tombstone
-from .base import ListMixin, RetrieveMixin, TeamScopedViewSet
+from .base import (
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ResourceViewSet,
+    RetrieveMixin,
+    TeamScopedViewSet,
+    UpdateMixin,
+    WriteViewSet,
+)
 from .serializers import (
     AuditEventSerializer,
     ComponentSerializer,
@@ -63,39 +71,26 @@ def _resolve_team(view, slug: str | None) -> Team:
     update=extend_schema(summary="Replace an AI system", tags=["systems"], parameters=[IF_MATCH]),
     destroy=extend_schema(summary="Delete an AI system (owners)", tags=["systems"], parameters=[IF_MATCH]),
 )
-class SystemViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+class SystemViewSet(ListMixin, WriteViewSet):
     serializer_class = SystemSerializer
+    create_serializer_class = SystemCreateSerializer
+    resource = "systems"
 
     def get_queryset(self):
         return selectors.systems_for(self.request.user, self.token)
 
-    def create(self, request, *args, **kwargs):
-        serializer = SystemCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def perform_create(self, data):
         team = _resolve_team(self, data.pop("team", None))
-        system = services.system_create(actor=request.user, team=team, **data)
-        return Response(SystemSerializer(system).data, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/systems/{system.pk}/"})
+        return services.system_create(actor=self.request.user, team=team, **data)
 
-    def update(self, request, *args, partial=False, **kwargs):
-        system = self.get_object()
-        serializer = self.get_serializer(system, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        system = services.system_update(actor=request.user, system=system,
-                                        expected_version=self.if_match_version(system), **serializer.validated_data)
-        return Response(SystemSerializer(system).data)
+    def perform_update(self, system, data):
+        return services.system_update(actor=self.request.user, system=system, expected_version=system.version, **data)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        system = self.get_object()
-        services.system_delete(actor=request.user, system=system, expected_version=self.if_match_version(system))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, system):
+        services.system_delete(actor=self.request.user, system=system, expected_version=system.version)
 
 
-class _SystemChildren(TeamScopedViewSet):
+class _SystemChildren(CreateMixin, ResourceViewSet):
     """List and create a system's components or flows: /systems/{id}/components/."""
 
     def get_system(self):
@@ -109,19 +104,14 @@ class _SystemChildren(TeamScopedViewSet):
 )
 class SystemComponentsViewSet(ListMixin, _SystemChildren):
     serializer_class = ComponentSerializer
-
+    resource = "components"
     queryset = Component.objects.none()  # for the schema generator
 
     def get_queryset(self):
         return Component.objects.filter(system=self.get_system())
 
-    def create(self, request, *args, **kwargs):
-        system = self.get_system()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        component = services.component_create(actor=request.user, system=system, **serializer.validated_data)
-        return Response(ComponentSerializer(component).data, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/components/{component.pk}/"})
+    def perform_create(self, data):
+        return services.component_create(actor=self.request.user, system=self.get_system(), **data)
 
 
 @extend_schema_view(
@@ -131,29 +121,19 @@ class SystemComponentsViewSet(ListMixin, _SystemChildren):
     update=extend_schema(summary="Replace a component", tags=["components"], parameters=[IF_MATCH]),
     destroy=extend_schema(summary="Delete a component and its flows", tags=["components"], parameters=[IF_MATCH]),
 )
-class ComponentViewSet(RetrieveMixin, TeamScopedViewSet):
+class ComponentViewSet(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     serializer_class = ComponentSerializer
+    locks_system = True
 
     def get_queryset(self):
         return selectors.components_for(self.request.user, self.token)
 
-    def update(self, request, *args, partial=False, **kwargs):
-        component = self.get_object()
-        serializer = self.get_serializer(component, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        component = services.component_update(actor=request.user, component=component,
-                                              expected_version=self.if_match_version(component),
-                                              **serializer.validated_data)
-        return Response(ComponentSerializer(component).data)
+    def perform_update(self, component, data):
+        return services.component_update(actor=self.request.user, component=component,
+                                         expected_version=component.version, **data)
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        component = self.get_object()
-        services.component_delete(actor=request.user, component=component,
-                                  expected_version=self.if_match_version(component))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, component):
+        services.component_delete(actor=self.request.user, component=component, expected_version=component.version)
 
 
 def _flow_ends(system, data: dict) -> dict:
@@ -174,19 +154,15 @@ def _flow_ends(system, data: dict) -> dict:
 )
 class SystemFlowsViewSet(ListMixin, _SystemChildren):
     serializer_class = FlowSerializer
-
+    resource = "flows"
     queryset = DataFlow.objects.none()  # for the schema generator
 
     def get_queryset(self):
         return self.get_system().flows.all()
 
-    def create(self, request, *args, **kwargs):
+    def perform_create(self, data):
         system = self.get_system()
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        flow = services.flow_create(actor=request.user, system=system, **_flow_ends(system, serializer.validated_data))
-        return Response(FlowSerializer(flow).data, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/flows/{flow.pk}/"})
+        return services.flow_create(actor=self.request.user, system=system, **_flow_ends(system, data))
 
 
 @extend_schema_view(
@@ -195,27 +171,19 @@ class SystemFlowsViewSet(ListMixin, _SystemChildren):
     update=extend_schema(summary="Replace a data flow", tags=["flows"], parameters=[IF_MATCH]),
     destroy=extend_schema(summary="Delete a data flow", tags=["flows"], parameters=[IF_MATCH]),
 )
-class FlowViewSet(RetrieveMixin, TeamScopedViewSet):
+class FlowViewSet(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     serializer_class = FlowSerializer
+    locks_system = True
 
     def get_queryset(self):
         return selectors.flows_for(self.request.user, self.token)
 
-    def update(self, request, *args, partial=False, **kwargs):
-        flow = self.get_object()
-        serializer = self.get_serializer(flow, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        flow = services.flow_update(actor=request.user, flow=flow, expected_version=self.if_match_version(flow),
-                                    **_flow_ends(flow.system, serializer.validated_data))
-        return Response(FlowSerializer(flow).data)
+    def perform_update(self, flow, data):
+        return services.flow_update(actor=self.request.user, flow=flow, expected_version=flow.version,
+                                    **_flow_ends(flow.system, data))
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        flow = self.get_object()
-        services.flow_delete(actor=request.user, flow=flow, expected_version=self.if_match_version(flow))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, flow):
+        services.flow_delete(actor=self.request.user, flow=flow, expected_version=flow.version)
 
 
 @extend_schema_view(

@@ -16,7 +16,7 @@ from ..models import DeliveryStatus, Membership, Role, Team, Webhook, WebhookDel
 from ..services.common import require_role
 from ..webhooks import services as hooks
 from ..webhooks.events import ALL_EVENTS, EVENT_TYPES
-from .base import ListMixin, RetrieveMixin, TeamScopedViewSet
+from .base import ListMixin, RetrieveMixin, TeamScopedViewSet, WriteViewSet
 
 EVENT_CHOICES = [(e, e) for e in [*EVENT_TYPES, ALL_EVENTS]]
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
@@ -112,9 +112,13 @@ def owned_team_ids(user, token) -> list[int]:
     ping=extend_schema(summary="Send a webhook.ping event now", tags=["webhooks"], request=None,
                        responses={202: DeliverySerializer}),
 )
-class WebhookViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
+class WebhookViewSet(ListMixin, WriteViewSet):
     serializer_class = WebhookSerializer
+    create_serializer_class = WebhookCreateSerializer
+    resource = "webhooks"
+    write_role = Role.OWNER
     require_if_match = True
+    put_defaults = {"description": "", "active": True}
     queryset = Webhook.objects.none()
 
     def get_queryset(self):
@@ -146,35 +150,19 @@ class WebhookViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         require_role(self.request.user, team, Role.OWNER)
         return team
 
-    def create(self, request, *args, **kwargs):
-        serializer = WebhookCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def perform_create(self, data):
         team = self._team(data.pop("team", None))
-        webhook, secret = hooks.webhook_create(actor=request.user, team=team, **data)
-        body = {**WebhookSerializer(webhook).data, "secret": secret}
-        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/webhooks/{webhook.pk}/"})
+        webhook, self._secret = hooks.webhook_create(actor=self.request.user, team=team, **data)
+        return webhook
 
-    def update(self, request, *args, partial=False, **kwargs):
-        webhook = self.get_object()
-        require_role(request.user, webhook.team, Role.OWNER)
-        expected = self.if_match_version(webhook)
-        serializer = self.get_serializer(webhook, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        if not partial:
-            data = {"description": "", "active": True, **data}
-        webhook = hooks.webhook_update(actor=request.user, webhook=webhook, expected_version=expected, **data)
-        return Response(WebhookSerializer(webhook).data)
+    def created_body(self, webhook) -> dict:
+        return {**self.represent(webhook), "secret": self._secret}
 
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
+    def perform_update(self, webhook, data):
+        return hooks.webhook_update(actor=self.request.user, webhook=webhook, expected_version=webhook.version, **data)
 
-    def destroy(self, request, *args, **kwargs):
-        webhook = self.get_object()
-        require_role(request.user, webhook.team, Role.OWNER)
-        hooks.webhook_delete(actor=request.user, webhook=webhook, expected_version=self.if_match_version(webhook))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, webhook):
+        hooks.webhook_delete(actor=self.request.user, webhook=webhook, expected_version=webhook.version)
 
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, *args, **kwargs):

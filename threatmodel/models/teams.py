@@ -13,6 +13,16 @@ class Role(models.TextChoices):
         return {cls.VIEWER: 1, cls.CONTRIBUTOR: 2, cls.OWNER: 3}.get(role, 0)
 
 
+# What each role lets a token do: a token never does more than its member may (checked per request).
+ROLE_SCOPES = {Role.VIEWER: {"read"}, Role.CONTRIBUTOR: {"read", "write"}, Role.OWNER: {"read", "write"}}
+
+
+def token_effective_scopes(scopes, role: str | None) -> list[str]:
+    """The scopes a token may use now: its own, narrowed by its member's current role (none if not a member)."""
+    allowed = ROLE_SCOPES.get(role, set())
+    return sorted(set(scopes or []) & allowed)
+
+
 class Team(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80, unique=True)
@@ -75,4 +85,5 @@ class ApiToken(models.Model):
         return self.expires_at is None or self.expires_at > timezone.now()
 
     def allows(self, scope: str) -> bool:
-        return scope in (self.scopes or [])
+        """`effective_scopes` (set at authentication from the member's current role) narrows `scopes`."""
+        return scope in getattr(self, "effective_scopes", self.scopes or [])

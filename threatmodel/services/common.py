@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 
 from ..exceptions import VersionConflict
-from ..models import Membership, Role
+from ..models import AISystem, Membership, Role
 
 
 def require_role(user, team, minimum: str) -> Membership | None:
@@ -16,6 +16,17 @@ def require_role(user, team, minimum: str) -> Membership | None:
     if membership is None or not membership.has_role(minimum):
         raise PermissionDenied(f"this needs the {minimum} role in team '{team.slug}'")
     return membership
+
+
+def lock_system(system_id: int) -> None:
+    """The first lock of any write to a system's model (PostgreSQL; SQLite writers are serial anyway).
+
+    One order everywhere: the system row, then the object written, then the team row (the audit chain).
+    NO KEY UPDATE serialises writers of one system (and its re-suggest) without blocking the key-share
+    locks that foreign keys take at COMMIT, so a writer never waits for a lock taken later in the order.
+    """
+    AISystem.objects.select_for_update(of=("self",), no_key=True).filter(pk=system_id).values_list(
+        "pk", flat=True).first()
 
 
 def check_version(obj, expected_version: int | None) -> None:
@@ -45,4 +56,5 @@ def ensure_member_user(team, user, field: str = "owner") -> None:
         raise ValidationError({field: f"'{user.get_username()}' is not a member of team '{team.slug}'."})
 
 
-__all__ = ["Role", "apply_changes", "bump", "check_version", "ensure_member_user", "require_role", "snapshot"]
+__all__ = ["Role", "apply_changes", "bump", "check_version", "ensure_member_user", "lock_system", "require_role",
+           "snapshot"]

@@ -7,7 +7,7 @@ from catalog.questions import validate_answers
 from .. import events
 from ..audit import audit_record, diff
 from ..models import AISystem, Component, DataFlow, Role, Tombstone
-from .common import apply_changes, bump, check_version, ensure_member_user, require_role, snapshot
+from .common import apply_changes, bump, check_version, ensure_member_user, lock_system, require_role, snapshot
 
 SYSTEM_FIELDS = ("name", "description", "lifecycle_stage", "owner", "answers")
 COMPONENT_FIELDS = ("kind", "name", "description", "answers", "position")
@@ -58,7 +58,7 @@ def system_create(*, actor, team, name: str, description: str = "", lifecycle_st
 def system_update(*, actor, system: AISystem, expected_version: int | None = None, **changes) -> AISystem:
     require_role(actor, system.team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        system = AISystem.objects.select_for_update().select_related("team").get(pk=system.pk)
+        system = AISystem.objects.select_for_update(of=("self",), no_key=True).select_related("team").get(pk=system.pk)
         check_version(system, expected_version)
         if "answers" in changes:
             changes["answers"] = _validated_answers("system", changes["answers"])
@@ -83,7 +83,7 @@ def system_update(*, actor, system: AISystem, expected_version: int | None = Non
 def system_delete(*, actor, system: AISystem, expected_version: int | None = None) -> None:
     require_role(actor, system.team, Role.OWNER)
     with transaction.atomic():
-        system = AISystem.objects.select_for_update().select_related("team").get(pk=system.pk)
+        system = AISystem.objects.select_for_update(of=("self",)).select_related("team").get(pk=system.pk)
         check_version(system, expected_version)
         audit_record(team=system.team, actor=actor, action="system.deleted", obj=system,
                      changes=diff(snapshot(system, SYSTEM_FIELDS), {}))
@@ -105,6 +105,7 @@ def component_create(*, actor, system: AISystem, kind: str, name: str, descripti
     if kind not in {"input", "model", "output"}:
         raise ValidationError({"kind": f"'{kind}' is not one of input, model, output."})
     with transaction.atomic():
+        lock_system(system.pk)
         if position is None:
             position = Component.objects.filter(system=system, kind=kind).count()
         component = Component(system=system, kind=kind, name=name, description=description,
@@ -122,7 +123,9 @@ def component_update(*, actor, component: Component, expected_version: int | Non
     team = component.system.team
     require_role(actor, team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        component = Component.objects.select_for_update().select_related("system__team").get(pk=component.pk)
+        lock_system(component.system_id)
+        component = (Component.objects.select_for_update(of=("self",), no_key=True).select_related("system__team")
+                     .get(pk=component.pk))
         check_version(component, expected_version)
         kind = changes.get("kind", component.kind)
         if kind not in {"input", "model", "output"}:
@@ -147,7 +150,8 @@ def component_delete(*, actor, component: Component, expected_version: int | Non
     team = component.system.team
     require_role(actor, team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        component = Component.objects.select_for_update().get(pk=component.pk)
+        lock_system(component.system_id)
+        component = Component.objects.select_for_update(of=("self",)).get(pk=component.pk)
         check_version(component, expected_version)
         system_id = component.system_id
         audit_record(team=team, actor=actor, action="component.deleted", obj=component,
@@ -180,6 +184,7 @@ def flow_create(*, actor, system: AISystem, source: Component, target: Component
     require_role(actor, system.team, Role.CONTRIBUTOR)
     _check_flow_ends(system, source, target)
     with transaction.atomic():
+        lock_system(system.pk)
         flow = DataFlow(system=system, source=source, target=target, label=label,
                         answers=_validated_answers("flow", answers))
         flow.full_clean()
@@ -194,8 +199,9 @@ def flow_update(*, actor, flow: DataFlow, expected_version: int | None = None, *
     team = flow.system.team
     require_role(actor, team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        flow = DataFlow.objects.select_for_update().select_related("system__team", "source", "target").get(
-            pk=flow.pk)
+        lock_system(flow.system_id)
+        flow = (DataFlow.objects.select_for_update(of=("self",), no_key=True)
+                .select_related("system__team", "source", "target").get(pk=flow.pk))
         check_version(flow, expected_version)
         if "answers" in changes:
             changes["answers"] = _validated_answers("flow", changes["answers"])
@@ -217,7 +223,8 @@ def flow_delete(*, actor, flow: DataFlow, expected_version: int | None = None) -
     team = flow.system.team
     require_role(actor, team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        flow = DataFlow.objects.select_for_update().get(pk=flow.pk)
+        lock_system(flow.system_id)
+        flow = DataFlow.objects.select_for_update(of=("self",)).get(pk=flow.pk)
         check_version(flow, expected_version)
         system_id = flow.system_id
         audit_record(team=team, actor=actor, action="flow.deleted", obj=flow,

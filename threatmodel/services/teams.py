@@ -1,13 +1,15 @@
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ..audit import audit_record, diff
 from ..models import ApiToken, Membership, Role, Team
+from ..models.teams import ROLE_SCOPES, token_effective_scopes
 from .common import apply_changes, check_version, require_role, snapshot
 
 TOKEN_PREFIX = "tmk_"  # noqa: S105 - a public prefix that makes leaked tokens greppable, not a secret
@@ -18,6 +20,8 @@ def token_digest(raw: str) -> str:
 
 
 def team_create(*, actor, name: str, slug: str = "") -> Team:
+    if actor is not None and settings.TEAM_CREATION_STAFF_ONLY and not actor.is_staff:
+        raise PermissionDenied("Only staff can create teams here; ask a team owner to invite you.")
     with transaction.atomic():
         team = Team(name=name, slug=slug or slugify(name)[:80])
         team.full_clean()
@@ -87,6 +91,19 @@ def membership_remove(*, actor, team: Team, user) -> None:
         audit_record(team=team, actor=actor, action="membership.deleted", object_type="membership",
                      object_id=str(user.pk), object_repr=f"user-{user.pk}",
                      changes={"role": [membership.role, None]})
+        _revoke_member_tokens(actor=actor, team=team, user=user, reason="member removed")
+
+
+def _revoke_member_tokens(*, actor, team: Team, user, reason: str) -> int:
+    """Revoke a former member's tokens in `team` (authentication refuses them already; this makes it last)."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(team=team, user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(team=team, actor=actor, action="api_token.revoked", obj=token,
+                     changes={"revoked_at": [None, now], "reason": [None, reason]})
+    return len(tokens)
 
 
 def api_token_create(*, actor, team: Team, user, name: str, scopes=("read",), expires_at=None
@@ -124,5 +141,5 @@ def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
     return token
 
 
-__all__ = ["api_token_create", "api_token_revoke", "apply_changes", "membership_remove", "membership_set",
-           "team_create", "team_update", "token_digest"]
+__all__ = ["ROLE_SCOPES", "api_token_create", "api_token_revoke", "apply_changes", "membership_remove",
+           "membership_set", "team_create", "team_update", "token_digest", "token_effective_scopes"]

@@ -114,18 +114,18 @@ def risk_dismiss(request, pk):
 
 
 def _save_risk(request, risk, d) -> None:
+    """The card's fields and residual override as one write (one version, one audit event)."""
     changes = {k: d[k] for k in ("description", "likelihood", "impact", "owner", "due")}
     if not risk.template_id:
         changes["title"] = d["title"]
     if d.get("treatment") != risk.treatment:
         changes["treatment"] = d.get("treatment") or ""
-    risk = services.risk_update(actor=request.user, risk=risk, expected_version=d["version"], **changes)
     if d["override_residual"]:
-        services.risk_set_residual(actor=request.user, risk=risk, override=True,
-                                   likelihood=d["residual_likelihood"], impact=d["residual_impact"],
-                                   reason=d["residual_reason"], expected_version=risk.version)
+        changes["residual"] = {"override": True, "likelihood": d["residual_likelihood"],
+                               "impact": d["residual_impact"], "reason": d["residual_reason"]}
     elif risk.residual_overridden:
-        services.risk_set_residual(actor=request.user, risk=risk, override=False, expected_version=risk.version)
+        changes["residual"] = {"override": False}
+    services.risk_apply(actor=request.user, risk=risk, changes=changes, expected_version=d["version"])
 
 
 @login_required
@@ -181,12 +181,13 @@ def risk_mitigate(request, pk):
     try:
         if source.startswith("existing:"):
             mitigation = selectors.mitigation_get(request.user, int(source.split(":", 1)[1]))
-            changes = {"risks": sorted({r.pk for r in mitigation.risks.all()} | set(risk_ids))}
+            changes = {"link_risks": risk_ids}  # added under the lock: a link made meanwhile is kept
             if d["owner"] is not None:
                 changes["owner"] = d["owner"]
             if d["due"] is not None:
                 changes["due"] = d["due"]
-            services.mitigation_update(actor=request.user, mitigation=mitigation, **changes)
+            services.mitigation_apply(actor=request.user, mitigation=mitigation, changes=changes,
+                                      expected_version=mitigation.version)
         elif source == "custom":
             services.mitigation_create(actor=request.user, system=risk.system, title=d["title"],
                                        description=d["description"], kind=d["kind"], owner=d["owner"],
