@@ -46,9 +46,10 @@ bench: $(STAMP) var
 load: $(STAMP) var
 	$(PY) -m pip install --quiet -e '.[dev,load]'
 	$(PY) -m tests.load
+	$(PY) -m tests.load.two_servers
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A config worker -l info
+	$(VENV)/bin/celery -A config worker -Q celery,reports,imports,webhooks -l info
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3

@@ -47,5 +47,6 @@ def send_daily_digests() -> int:
     return send()
 
 
+from .connectors.tasks import pull_all  # noqa: E402, F401 - registers the connector tasks with the worker
 from .interop.tasks import apply_import  # noqa: E402, F401 - registers the import apply task with the worker
 from .reports.tasks import render_report  # noqa: E402, F401 - registers the report render task with the worker

@@ -3,7 +3,8 @@
 The docs page is Swagger UI from drf-spectacular-sidecar (local static files, no CDN), with its start-up
 script served as a file of its own (no inline script), so it works under the site's CSP."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -11,4 +12,12 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
     path("v1/", include("config.api_v1")),
+    re_path(r"^.*$", lambda request, *args, **kwargs: api_not_found(request), name="api-not-found"),
 ]
+
+
+def api_not_found(request):
+    """Every unmatched path under /api/ is a problem+json 404 (never Django's HTML page)."""
+    return JsonResponse({"type": "https://httpstatuses.io/404", "title": "Not Found", "status": 404,
+                         "detail": f"No API endpoint at {request.path[:200]}.", "errors": {}},
+                        status=404, content_type="application/problem+json")

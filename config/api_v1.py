@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
+from assessments.connectors.api import ConnectorViewSet, MitigationTicketViewSet, RiskTicketViewSet
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
 from assessments.privacy.api import PrivacyViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
@@ -27,6 +28,7 @@ router.register(r"webhooks/(?P<webhook_pk>\d+)/deliveries", webhooks.WebhookDeli
 router.register(r"systems/(?P<system_pk>\d+)/reports", SystemReportsViewSet, basename="system-reports")
 router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
+router.register("connectors", ConnectorViewSet, basename="connector")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
@@ -34,6 +36,8 @@ system_test_plan = SystemTestPlanViewSet.as_view({"get": "plan"})
 
 urlpatterns = [
     path("", include(router.urls)),
+    path("mitigations/<int:pk>/ticket/", MitigationTicketViewSet.as_view({"post": "create"}), name="mitigation-ticket"),
+    path("risks/<int:pk>/ticket/", RiskTicketViewSet.as_view({"post": "create"}), name="risk-ticket"),
     path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),

@@ -16,3 +16,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("threatmodel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Task name prefix -> its own queue (reports, imports and webhooks cannot starve each other).
+QUEUES = {"assessments.reports.": "reports", "assessments.interop.": "imports", "threatmodel.webhooks.": "webhooks"}
+ALL_QUEUES = ("celery", *QUEUES.values())
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Route by task name. A deployment (or a test) that renames the default queue gets its own set of
+    queues named after it ("staging" -> "staging.reports"), so its workers never take another's tasks."""
+    queue = next((q for prefix, q in QUEUES.items() if name.startswith(prefix)), None)
+    if queue is None:
+        return None
+    default = app.conf.task_default_queue or "celery"
+    return {"queue": queue if default == "celery" else f"{default}.{queue}"}

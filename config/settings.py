@@ -151,8 +151,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Stored files (report PDFs): "local" disk (default), "database" (PostgreSQL: any app server serves any
+# PDF, nothing more to run) or "s3" (an S3-compatible store via django-storages; AWS_* variables).
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+_FILE_BACKENDS = {
+    "local": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "database": {"BACKEND": "threatmodel.storage.DatabaseStorage"},
+    "s3": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "default_acl": "private", "querystring_auth": True, "file_overwrite": False,
+    }},
+}
+if FILE_STORAGE not in _FILE_BACKENDS:
+    sys.stderr.write(f"configuration error: FILE_STORAGE must be one of {', '.join(_FILE_BACKENDS)}\n")
+    raise SystemExit(2)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_BACKENDS[FILE_STORAGE],
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -181,6 +197,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 CELERY_TIMEZONE = TIME_ZONE
+# A running render stamps its heartbeat this often; silent for two intervals it is presumed dead (its
+# worker was killed) and the reaper (Celery beat, same interval) re-queues it once.
+REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "daily-owner-digest": {
         "task": "assessments.tasks.send_daily_digests",
@@ -190,11 +209,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "threatmodel.webhooks.deliver_due",
         "schedule": timedelta(minutes=1),
     },
+    "connectors-pull": {  # pulls every linked ticket's state (inbound webhooks make it quicker)
+        "task": "assessments.connectors.pull_all",
+        "schedule": timedelta(minutes=env.int("CONNECTOR_PULL_MINUTES", default=5)),
+    },
     "flush-pending-tasks": {  # hands over tasks recorded while the broker was down (threatmodel.queue)
         "task": "threatmodel.flush_pending_tasks",
         "schedule": timedelta(minutes=1),
     },
+    "reports-reap-stalled": {  # re-queues a render whose worker died (assessments.reports.reaper)
+        "task": "assessments.reports.reap_stalled",
+        "schedule": timedelta(seconds=REPORT_HEARTBEAT_SECONDS),
+    },
 }
+# Reports, imports and webhooks have queues of their own, so a burst of one cannot starve the others;
+# everything else uses the default queue ("celery"). `make worker` consumes all four (config.celery).
+CELERY_TASK_ROUTES = ("config.celery.route_task",)
+
+CONNECTOR_TIMEOUT_SECONDS = env.float("CONNECTOR_TIMEOUT_SECONDS", default=10.0)
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -225,6 +257,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind", "status") get stable names of their own.
     "ENUM_NAME_OVERRIDES": {
         "ReportKindEnum": [("pia", "Privacy impact assessment"), ("assurance", "Assurance report")],
+        "ConnectorKindEnum": "assessments.models.connectors.ConnectorKind",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "threatmodel.api.schema.document_problem_responses"],
@@ -256,10 +289,14 @@ WEBHOOK_ALLOWED_HOSTS = env.list(
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
 FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# Where the application is reached, for links in mails sent outside a request (e.g. https://threats.example.org).
+SITE_URL = env.str("SITE_URL", default="")
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)  # an invitation link expires after this many days
 # Only staff may create teams when set (members join by accepted invitation either way).
 TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
-# A report render silent for this long is presumed dead (its worker was killed) and is taken over.
-REPORT_HEARTBEAT_SECONDS = env.int("REPORT_HEARTBEAT_SECONDS", default=150)
+# Report renders per team: at most this many requests in the window (0: unlimited); beyond, a 429.
+REPORT_RENDER_LIMIT = env.int("REPORT_RENDER_LIMIT", default=10)
+REPORT_RENDER_WINDOW_SECONDS = env.int("REPORT_RENDER_WINDOW_SECONDS", default=600)
 
 # --- Security headers ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -149,7 +149,8 @@ class WorkerProcess:
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "1",
-             "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
+             "-Q", ",".join([queue, *(f"{queue}.{q}" for q in ("reports", "imports", "webhooks"))]),  # config.celery
+             "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
             cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log, start_new_session=True)
 
     def log(self) -> str:
@@ -164,7 +165,8 @@ class WorkerProcess:
 
         stop_process_group(self.proc, grace=15)
         self._log.close()
-        delete_queue(self.queue)
+        for name in (self.queue, *(f"{self.queue}.{q}" for q in ("reports", "imports", "webhooks"))):
+            delete_queue(name)
 
 
 def start_worker(queue: str) -> WorkerProcess:

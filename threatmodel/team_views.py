@@ -3,7 +3,6 @@ team owners."""
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -11,21 +10,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .models import ApiToken, Role, Webhook, WebhookDelivery
+from .models import ApiToken, Invitation, Role, Webhook, WebhookDelivery
 from .webhooks import services as webhook_services
 from .webhooks.events import EVENT_TYPES
 
 
-class MemberForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.CONTRIBUTOR)
+class InviteForm(forms.Form):
+    """Invite by email. The answer is the same whether or not the address has an account: nothing here
+    tells an owner which people or usernames exist."""
 
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise ValidationError(f"No user is called '{username}'.")
-        return user
+    email = forms.EmailField(max_length=254, help_text="They get a single-use link, valid for a few days.")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.CONTRIBUTOR)
 
 
 class TokenForm(forms.Form):
@@ -62,21 +57,22 @@ def _owner_team(request, slug):
 def team_settings(request, slug):
     team = selectors.team_get(request.user, slug)
     is_owner = selectors.user_can(request.user, team, Role.OWNER)
-    member_form, token_form, new_token = MemberForm(prefix="m"), TokenForm(prefix="t"), None
+    member_form, token_form, new_token = InviteForm(prefix="m"), TokenForm(prefix="t"), None
     webhook_form, new_secret = WebhookForm(prefix="w"), None
     if request.method == "POST":
         if not is_owner:
             raise PermissionDenied("Only team owners can change team settings.")
-        if "add_member" in request.POST:
-            member_form = MemberForm(request.POST, prefix="m")
+        if "invite" in request.POST:
+            member_form = InviteForm(request.POST, prefix="m")
             if member_form.is_valid():
                 try:
-                    services.membership_set(actor=request.user, team=team, user=member_form.cleaned_data["username"],
-                                            role=member_form.cleaned_data["role"])
+                    services.invitation_create(actor=request.user, team=team, email=member_form.cleaned_data["email"],
+                                               role=member_form.cleaned_data["role"],
+                                               site_url=request.build_absolute_uri("/"))
                 except ValidationError as exc:
-                    member_form.add_error(None, exc.messages)
+                    _form_errors(member_form, exc)
                 else:
-                    messages.success(request, "Member saved.")
+                    messages.success(request, "Invitation sent. They join the team once they accept it.")
                     return redirect("team_settings", slug=team.slug)
         elif "create_webhook" in request.POST:
             webhook_form = WebhookForm(request.POST, prefix="w")
@@ -104,11 +100,12 @@ def team_settings(request, slug):
                 else:
                     token_form = TokenForm(prefix="t")
     tokens = selectors.team_tokens(team) if is_owner else []
+    invitations = Invitation.objects.filter(team=team).order_by("-created_at")[:50] if is_owner else []
     webhooks = _webhooks_with_last_delivery(team) if is_owner else []
     return render(request, "threatmodel/team_settings.html", {
         "team": team, "is_owner": is_owner, "members": selectors.team_members(team), "tokens": tokens,
         "member_form": member_form, "token_form": token_form, "new_token": new_token, "roles": Role.choices,
-        "webhooks": webhooks, "webhook_form": webhook_form, "new_secret": new_secret,
+        "webhooks": webhooks, "webhook_form": webhook_form, "new_secret": new_secret, "invitations": invitations,
     })
 
 
@@ -138,6 +135,18 @@ def member_role(request, slug, user_id):
             services.membership_set(actor=request.user, team=team, user=membership.user, role=request.POST.get("role"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    return redirect("team_settings", slug=team.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, invitation_id):
+    team = _owner_team(request, slug)
+    invitation = Invitation.objects.filter(team=team, pk=invitation_id).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    services.invitation_revoke(actor=request.user, invitation=invitation)
+    messages.success(request, f"Invitation to {invitation.email} revoked.")
     return redirect("team_settings", slug=team.slug)
 
 

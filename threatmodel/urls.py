@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import health, team_views, views
+from . import health, invitation_views, team_views, views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("teams/<slug:slug>/settings/", team_views.team_settings, name="team_settings"),
     path("teams/<slug:slug>/members/<int:user_id>/", team_views.member_role, name="team_member_role"),
     path("teams/<slug:slug>/tokens/<int:token_id>/revoke/", team_views.token_revoke, name="team_token_revoke"),
+    path("teams/<slug:slug>/invitations/<int:invitation_id>/revoke/", team_views.invitation_revoke,
+         name="team_invitation_revoke"),
+    path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("teams/<slug:slug>/webhooks/<int:webhook_id>/", team_views.team_webhook, name="team_webhook"),
     path("teams/<slug:slug>/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/retry/",
          team_views.team_webhook_retry, name="team_webhook_retry"),

@@ -73,7 +73,9 @@ class ImportUploadSerializer(serializers.Serializer):
                                      help_text="Leave out to recognise the format from the file.")
     kinds = serializers.CharField(required=False, help_text='With confirm: a JSON object {"<component id in the '
                                                             'file>": "input" | "model" | "output"}.')
-    mode = serializers.ChoiceField(required=False, choices=services.MODES, default="update")
+    mode = serializers.ChoiceField(required=False, choices=services.MODES, allow_null=True, default=None,
+                                   help_text="Default: update a recognised model (same file, or same identity and "
+                                             "element ids); a name-only match makes a new system")
     confirm = serializers.BooleanField(required=False, default=False)
 
 

@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 # Most specific first: our export and OTM carry a format marker, Threat Composer a schema number.
 FORMATS = {m.FORMAT: m for m in (system_export, otm, threat_composer, threat_dragon)}
 FORMAT_LABELS = {key: m.LABEL for key, m in FORMATS.items()}
-SUPPORTED = "OWASP Threat Dragon (v1 or v2 JSON), AWS Threat Composer (.tc.json), Open Threat Model (OTM JSON) " \
-            "or a system export of this tool"
+SUPPORTED = ("OWASP Threat Dragon (v1 or v2 JSON), AWS Threat Composer (.tc.json), Open Threat Model "
+             "(OTM JSON or YAML) or a system export of this tool")
 
 
 def detect(doc, forced: str | None = None):
@@ -36,7 +36,7 @@ def detect(doc, forced: str | None = None):
 
 def read(data: bytes, *, filename: str = "", forced: str | None = None) -> Plan:
     """The plan of an uploaded file; ImportProblem (with the JSON path of the first problem) otherwise."""
-    doc = limits.load(data)
+    doc = limits.load(data, filename=filename)
     module = detect(doc, forced)
     limits.check_tree(doc, blobs=getattr(module, "BLOBS", ()))
     try:

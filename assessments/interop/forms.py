@@ -12,8 +12,9 @@ KIND_LABELS = {"input": "Input", "model": "Model", "output": "Output"}
 class UploadForm(forms.Form):
     team = forms.ModelChoiceField(queryset=None, empty_label=None, help_text="The team the system will belong to.")
     file = forms.FileField(label="Model file", help_text=(
-        "OWASP Threat Dragon (v1 or v2 .json), AWS Threat Composer (.tc.json), Open Threat Model (OTM .json) or a "
-        "system export of this tool; at most 5 MiB. Nothing is written before you confirm the preview."))
+        "OWASP Threat Dragon (v1 or v2 .json), AWS Threat Composer (.tc.json), Open Threat Model "
+        "(OTM .json or .yaml) or a system export of this tool; at most 5 MiB. "
+        "Nothing is written before you confirm the preview."))
     format = forms.ChoiceField(required=False, label="Format", choices=[("", "Recognise it from the file")]
                                + sorted(FORMAT_LABELS.items(), key=lambda kv: kv[1]))
 
@@ -25,7 +26,7 @@ class UploadForm(forms.Form):
         if len(teams) == 1:
             self.fields["team"].initial = teams[0].pk
             self.fields["team"].widget = forms.HiddenInput()
-        self.fields["file"].widget.attrs["accept"] = ".json,application/json"
+        self.fields["file"].widget.attrs["accept"] = ".json,.yaml,.yml,application/json,application/yaml"
         self.fields["file"].help_text = self.fields["file"].help_text.replace(
             "5 MiB", f"{max_bytes() / (1024 * 1024):g} MiB")
 
@@ -54,6 +55,8 @@ class ConfirmForm(forms.Form):
                 disabled=component["kind_confirmed"])
         if not preview.get("update"):
             del self.fields["mode"]
+        else:
+            self.fields["mode"].initial = preview["update"]["default_mode"]
 
     def kinds(self) -> dict[str, str]:
         return {source_id: self.cleaned_data[f"kind-{i}"] for i, source_id in enumerate(self.component_ids)

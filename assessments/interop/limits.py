@@ -12,6 +12,7 @@ JSON path of the first offending value. The limits (documented in docs/interop.m
 """
 
 import json
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -114,6 +115,32 @@ def check_tree(value, *, blobs: Iterable[tuple] = ()) -> None:
                 stack.append((current[index], depth + 1, (link, index), None))
 
 
-def load(data: bytes):
-    """Decode and parse (the tree limits are checked once the format, and so its blobs, is known)."""
-    return parse(decode(data))
+def load(data: bytes, *, filename: str = ""):
+    """Decode and parse (the tree limits are checked once the format, and so its blobs, is known). An OTM
+    file may be YAML (the specification allows it): a .yaml/.yml name, or text that starts with an
+    `otmVersion:` key, is read with a safe YAML loader and then held to the same limits as JSON."""
+    text = decode(data)
+    if filename.lower().endswith((".yaml", ".yml")) or OTM_YAML.match(text):
+        return parse_yaml(text)
+    return parse(text)
+
+
+OTM_YAML = re.compile(r"^(?:\s*#[^\n]*\n|\s*---\s*\n|\s*\n)*\s*[\"']?otmVersion[\"']?\s*:")
+
+
+def parse_yaml(text: str):
+    """The value of a YAML document as JSON would have it (safe loader: no tags, no objects); dates become
+    ISO text, and anchors/aliases are refused (an alias bomb is a classic)."""
+    import yaml
+
+    if re.search(r"(^|[\s\[{,])[&*][A-Za-z0-9_-]+", text):
+        raise ImportProblem("$", "YAML anchors and aliases are not accepted in an import")
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ImportProblem("$", f"not valid YAML{where}") from None
+    except RecursionError:
+        raise ImportProblem("$", f"the YAML is nested more than {MAX_DEPTH} levels deep") from None
+    return parse(json.dumps(value, default=str))

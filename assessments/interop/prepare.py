@@ -22,8 +22,8 @@ from .plan import KINDS, Note, Plan
 # the worker's soft time limit (CELERY_TASK_SOFT_TIME_LIMIT, 240 s). Real models are far smaller.
 MAX_COMPONENTS = 500
 MAX_FLOWS = 1000
-MAX_RISKS = 1000
-MAX_MITIGATIONS = 1000
+MAX_RISKS = 5000
+MAX_MITIGATIONS = 5000
 MAX_REFS = 1000
 
 

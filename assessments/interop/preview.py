@@ -24,6 +24,12 @@ def answers_text(answers: dict) -> list[str]:
     return [f"{key}: {show(value)}" for key, value in answers.items()]
 
 
+IDENTITY_TEXT = {
+    "same_file": "the same file (SHA-256) was imported before",
+    "same_elements": "the same model: the same name and element ids in common with the earlier import",
+    "name_only": "only the name matches (no element id in common): by default this makes a new system; "
+                 "choose update to merge it into the earlier one",
+}
 SECTION_MODELS = {"components": Component, "flows": DataFlow, "risks": Risk, "mitigations": Mitigation}
 
 
@@ -102,11 +108,14 @@ def build(record: ImportRecord, prepared: Prepared, *, target: AISystem | None, 
             if left:
                 gone[section] = left
     update = None
-    if earlier is not None and target is not None:
-        update = {"system": {"id": target.pk, "name": target.name}, "import": {
+    if earlier is not None and earlier.system is not None:
+        identity = (record.summary or {}).get("identity") or "same_elements"
+        update = {"system": {"id": earlier.system.pk, "name": earlier.system.name}, "import": {
             "id": earlier.pk, "filename": earlier.filename,
             "applied_at": earlier.applied_at.isoformat() if earlier.applied_at else None},
-            "same_file": earlier.sha256 == record.sha256}
+            "same_file": earlier.sha256 == record.sha256, "identity": identity,
+            "identity_text": IDENTITY_TEXT.get(identity, ""),
+            "default_mode": "new" if identity == "name_only" else "update", "applies": target is not None}
     extras = plan.extras
     return {
         "id": record.pk, "status": record.status, "format": plan.format,

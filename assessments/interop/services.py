@@ -21,7 +21,6 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from threatmodel.exceptions import Conflict
@@ -39,13 +38,55 @@ PREVIEW_TTL = timedelta(days=1)
 MODES = ("update", "new")
 
 
-def earlier_import(team, *, sha256: str, source_key: str, fmt: str, exclude_pk=None) -> ImportRecord | None:
-    """The team's latest applied import of the same file or the same model whose system still exists."""
-    same = Q(sha256=sha256) | (Q(source_key=source_key, format=fmt) if source_key else Q(pk__in=[]))
-    qs = ImportRecord.objects.filter(team=team, status=ImportStatus.APPLIED, system__isnull=False).filter(same)
+SECTIONS = ("components", "flows", "risks", "mitigations")
+# How an upload was recognised as a model imported before (ImportRecord.summary["identity"]):
+SAME_FILE, SAME_ELEMENTS, NAME_ONLY = "same_file", "same_elements", "name_only"
+RECOGNISED = (SAME_FILE, SAME_ELEMENTS)
+
+
+def plan_ids(plan) -> set[str]:
+    return {str(x.source_id) for section in SECTIONS for x in getattr(plan, section) if x.source_id}
+
+
+def mapping_ids(mapping: dict | None) -> set[str]:
+    return {str(k) for section in SECTIONS for k in ((mapping or {}).get(section) or {})}
+
+
+def identify(team, *, sha256: str, source_key: str, fmt: str, ids: set[str],
+             exclude_pk=None) -> tuple[ImportRecord | None, str]:
+    """The team's applied import this upload is a version of, and how that was decided.
+
+    The same file (SHA-256) is the same model. Otherwise a model is the same only when its identity in the
+    tool (``source_key``: a title, an application name, a project id) matches **and** the file shares
+    element ids with the earlier import (Threat Dragon cell ids, Threat Composer threat ids, OTM ids): many
+    unrelated workspaces are called "Threat composer". A name match alone is returned as NAME_ONLY: the
+    preview asks, and the default is a new system.
+    """
+    qs = ImportRecord.objects.filter(team=team, status=ImportStatus.APPLIED, system__isnull=False)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
-    return qs.select_related("system").order_by("-applied_at", "-id").first()
+    qs = qs.select_related("system").order_by("-applied_at", "-id")
+    same_file = qs.filter(sha256=sha256).first()
+    if same_file is not None:
+        return same_file, SAME_FILE
+    if not source_key:
+        return None, ""
+    candidates = list(qs.filter(source_key=source_key, format=fmt)[:20])
+    for candidate in candidates:
+        if ids & mapping_ids(candidate.mapping):
+            return candidate, SAME_ELEMENTS
+    return (candidates[0], NAME_ONLY) if candidates else (None, "")
+
+
+def earlier_import(team, *, sha256: str, source_key: str, fmt: str, exclude_pk=None, ids=None) -> ImportRecord | None:
+    """The earlier import this upload updates by default (the same file, or the same model by identity)."""
+    record, how = identify(team, sha256=sha256, source_key=source_key, fmt=fmt, ids=set(ids or ()),
+                           exclude_pk=exclude_pk)
+    return record if how in RECOGNISED else None
+
+
+def default_mode(record: ImportRecord) -> str:
+    return "new" if (record.summary or {}).get("identity") == NAME_ONLY else "update"
 
 
 @dataclass
@@ -63,8 +104,10 @@ class Staged:
                              earlier=self.earlier)
 
 
-def stage(record: ImportRecord, *, kinds: dict | None = None, mode: str = "update") -> Staged:
-    """Parse the stored upload and prepare it against the team as it is now (reads only)."""
+def stage(record: ImportRecord, *, kinds: dict | None = None, mode: str | None = None) -> Staged:
+    """Parse the stored upload and prepare it against the team as it is now (reads only). Without a
+    ``mode``, a recognised model is updated and a name-only match makes a new system."""
+    mode = mode or default_mode(record)
     plan = detect.read(record.content.encode("utf-8"), filename=record.filename, forced=record.format)
     earlier = record.update_of if record.update_of_id and record.update_of.system_id else None
     if earlier is not None and earlier.status != ImportStatus.APPLIED:
@@ -83,6 +126,8 @@ def import_preview(*, actor, team, data: bytes, filename: str = "", forced_forma
     plan = detect.read(data, filename=filename, forced=forced_format)
     prepare(plan, team=team)  # the object limits and references: a bad file fails here, not at confirm
     digest = hashlib.sha256(data).hexdigest()
+    earlier, how = identify(team, sha256=digest, source_key=plan.source_key[:300], fmt=plan.format,
+                            ids=plan_ids(plan))
     with transaction.atomic():
         ImportRecord.objects.filter(team=team, status=ImportStatus.PREVIEW,
                                     created_at__lt=timezone.now() - PREVIEW_TTL).delete()
@@ -90,12 +135,11 @@ def import_preview(*, actor, team, data: bytes, filename: str = "", forced_forma
             team=team, created_by=actor if getattr(actor, "pk", None) else None, status=ImportStatus.PREVIEW,
             format=plan.format, filename=filename, size=len(data), sha256=digest, source_key=plan.source_key[:300],
             title=plan.system.name[:300], content=bytes(data).decode("utf-8").removeprefix("\ufeff"),
-            update_of=earlier_import(team, sha256=digest, source_key=plan.source_key[:300], fmt=plan.format),
-            summary={"counts": plan.counts()})
+            update_of=earlier, summary={"counts": plan.counts(), "identity": how})
     return record
 
 
-def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mode: str = "update",
+def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mode: str | None = None,
                    background: bool = True) -> ImportRecord:
     """Confirm a preview: check the choices now, then apply in the background (``background=False``: here).
 
@@ -103,7 +147,7 @@ def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mo
     ``applying``. In eager mode (the embedded default) it has already run when this returns.
     """
     require_role(actor, record.team, Role.CONTRIBUTOR)
-    if mode not in MODES:
+    if mode is not None and mode not in MODES:
         raise ValidationError({"mode": f"'{str(mode)[:20]}' is not one of {', '.join(MODES)}."})
     with transaction.atomic():
         record = ImportRecord.objects.select_for_update(of=("self",)).select_related(
@@ -141,7 +185,7 @@ def import_apply(*, record_id: int, raise_problems: bool = False) -> str:
             options = record.options or {}
             actor = get_user_model().objects.filter(pk=options["actor"]).first() if options.get("actor") else None
             require_role(actor, record.team, Role.CONTRIBUTOR)
-            staged = stage(record, kinds=options.get("kinds"), mode=options.get("mode", "update"))
+            staged = stage(record, kinds=options.get("kinds"), mode=options.get("mode"))
             target = staged.target
             if target is not None:
                 target = AISystem.objects.select_for_update().select_related("team").get(pk=target.pk)
@@ -156,7 +200,7 @@ def import_apply(*, record_id: int, raise_problems: bool = False) -> str:
             if target is None:
                 record.update_of = None
             record.summary = {"counts": staged.prepared.plan.counts(), "mode": "update" if target else "new",
-                              **result.summary()}
+                              "identity": (record.summary or {}).get("identity", ""), **result.summary()}
             record.content = ""
             record.applied_at = timezone.now()
             record.save()

@@ -87,7 +87,7 @@ def import_detail(request, pk):
         if form.is_valid():
             try:
                 record = services.import_confirm(actor=request.user, record=record, kinds=form.kinds(),
-                                                 mode=form.cleaned_data.get("mode") or "update")
+                                                 mode=form.cleaned_data.get("mode") or None)
             except ImportProblem as problem:
                 form.add_error(None, problem_text(problem))
             except ValidationError as exc:

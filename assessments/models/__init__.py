@@ -1,3 +1,4 @@
+from .connectors import GITHUB_API, Connector, ConnectorHealth, ConnectorKind
 from .interop import ImportRecord, ImportStatus
 from .mitigations import (
     MITIGATION_DONE,
@@ -16,6 +17,10 @@ from .reviews import Review, ReviewDecision, ReviewRole, SystemReviewState
 from .risks import RISK_INACTIVE, RISK_REASON_REQUIRED, RISK_TRANSITIONS, Risk, RiskStatus, Treatment
 
 __all__ = [
+    "GITHUB_API",
+    "Connector",
+    "ConnectorHealth",
+    "ConnectorKind",
     "MITIGATION_DONE",
     "MITIGATION_REASON_REQUIRED",
     "MITIGATION_TRANSITIONS",

@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from threatmodel.models import Team
 
+from .connectors import Connector
 from .mitigations import Mitigation
 from .risks import Risk
 
@@ -24,6 +25,12 @@ class ExternalRef(models.Model):
     url = models.URLField(max_length=500, blank=True)
     remote_status = models.CharField(max_length=100, blank=True)
     remote_updated_at = models.DateTimeField(null=True, blank=True)
+    # Set for tickets a connector created or pulls (assessments.connectors); a sync client's own refs have none.
+    connector = models.ForeignKey(Connector, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="refs")
+    remote_resolution = models.CharField(max_length=100, blank=True)  # Jira resolution / GitHub state_reason
+    synced_status = models.CharField(max_length=12, blank=True)  # our status when the two sides last agreed
+    missing_at = models.DateTimeField(null=True, blank=True)  # the ticket was deleted on the other side
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -57,7 +57,8 @@ REPORT_EXAMPLE = OpenApiExample("An assurance report", value={"kind": "assurance
     create=extend_schema(
         summary="Request a report (rendered in the background)", tags=["reports"], request=ReportRequestSerializer,
         examples=[REPORT_EXAMPLE], parameters=[IDEMPOTENCY_KEY],
-        responses={202: OpenApiResponse(ReportSerializer, description="Queued; poll `url` until status is done")}),
+        responses={202: OpenApiResponse(ReportSerializer, description="Queued; poll `url` until status is done"),
+                   429: OpenApiResponse(description="The team's report render limit is reached; see Retry-After")}),
 )
 class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
     serializer_class = ReportSerializer
@@ -73,7 +74,11 @@ class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
         system = self.get_system()
         serializer = ReportRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.report_request(actor=request.user, system=system, kind=serializer.validated_data["kind"])
+        try:
+            report = services.report_request(actor=request.user, system=system,
+                                             kind=serializer.validated_data["kind"])
+        except services.RenderRateLimited as exc:
+            return problem(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)})
         report.refresh_from_db()
         data = ReportSerializer(report).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})

@@ -28,13 +28,41 @@ from threatmodel.webhooks import emit, object_payload
 
 from ..models.reports import Report, ReportKind, ReportStatus, report_upload_to
 from .content import build_content, content_sha256
+from .heartbeat import Heartbeat
 from .render import render_html, render_pdf
 
 log = logging.getLogger(__name__)
 
-# A render whose heartbeat is older than this is taken to be dead and may be taken over.
-HEARTBEAT_TIMEOUT = timedelta(seconds=settings.REPORT_HEARTBEAT_SECONDS)
+# A running render stamps its heartbeat every interval; silent for two intervals, it is taken to be dead.
+HEARTBEAT_INTERVAL = timedelta(seconds=settings.REPORT_HEARTBEAT_SECONDS)
+HEARTBEAT_TIMEOUT = 2 * HEARTBEAT_INTERVAL
 MAX_ATTEMPTS = 3
+
+
+class RenderRateLimited(Exception):
+    """The team asked for more renders than REPORT_RENDER_LIMIT per REPORT_RENDER_WINDOW_SECONDS."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(f"This team asked for {settings.REPORT_RENDER_LIMIT} reports in the last "
+                         f"{settings.REPORT_RENDER_WINDOW_SECONDS // 60} minutes, the most allowed; "
+                         f"try again in {self.retry_after} seconds.")
+
+
+def _check_render_rate(team) -> None:
+    """Counted from the team's report rows, under the team's row lock: one count for every app server."""
+    limit = settings.REPORT_RENDER_LIMIT
+    if not limit:
+        return
+    from threatmodel.models import Team
+
+    Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True).first()
+    since = timezone.now() - timedelta(seconds=settings.REPORT_RENDER_WINDOW_SECONDS)
+    recent = list(Report.objects.filter(system__team=team, created_at__gte=since).order_by("-created_at")
+                  .values_list("created_at", flat=True)[:limit])
+    if len(recent) >= limit:
+        oldest = recent[-1]
+        raise RenderRateLimited((oldest - since).total_seconds())
 
 
 def _label(user) -> str:
@@ -49,6 +77,7 @@ def report_request(*, actor, system: AISystem, kind: str) -> Report:
     if kind not in ReportKind.values:
         raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ReportKind.values)}."})
     with transaction.atomic():
+        _check_render_rate(system.team)
         release = CatalogRelease.objects.order_by("-id").first()
         report = Report.objects.create(
             system=system, kind=kind, requested_by=actor if getattr(actor, "pk", None) else None,
@@ -105,6 +134,12 @@ def report_render(report_id: int) -> str:
     if claimed is None:
         return _why_not_claimed(report_id)
     report, token = claimed
+    with Heartbeat(report.pk, token):
+        return _render_claimed(report, token)
+
+
+def _render_claimed(report: Report, token: str) -> str:
+    report_id = report.pk
     progress = _Progress(report.pk, token)
     stored_name = ""
     try:

@@ -17,3 +17,11 @@ def render_report(self, report_id: int) -> str:
     if outcome == "busy" and not self.request.is_eager:
         raise self.retry(countdown=int(HEARTBEAT_TIMEOUT.total_seconds()) + 5)
     return outcome
+
+
+@shared_task(name="assessments.reports.reap_stalled", ignore_result=True)
+def reap_stalled() -> list[int]:
+    """Beat, every heartbeat interval: re-queue renders whose worker died (see reaper)."""
+    from .reaper import report_reap_stalled
+
+    return report_reap_stalled()

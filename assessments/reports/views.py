@@ -30,11 +30,14 @@ def report_list(request):
 @login_required
 @require_GET
 def system_reports(request, pk):
-    system = tm_selectors.system_get(request.user, pk)
+    return _system_reports_page(request, tm_selectors.system_get(request.user, pk))
+
+
+def _system_reports_page(request, system, status: int = 200):
     reports = selectors.reports_of_system(system)[:100]
     return render(request, "reports/pages/system.html", {
         "system": system, "reports": reports, "kinds": ReportKind.choices, "title": f"Reports of {system.name}",
-        "can_request": tm_selectors.user_can(request.user, system.team, Role.VIEWER)})
+        "can_request": tm_selectors.user_can(request.user, system.team, Role.VIEWER)}, status=status)
 
 
 @login_required
@@ -46,6 +49,11 @@ def report_create(request, pk):
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("system_reports", pk=system.pk)
+    except services.RenderRateLimited as exc:
+        messages.error(request, str(exc))
+        response = _system_reports_page(request, system, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return redirect("report_detail", pk=report.pk)
 
 

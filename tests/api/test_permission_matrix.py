@@ -76,6 +76,15 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("readyz", "GET"): E(ANYTHING),  # 200 or 503 depending on the services, for anyone
     ("login", "GET"): E(("ok",) * 8),  # a signed-in user is sent on to the dashboard
     ("logout", "POST"): E(("login",) * 8),
+    ("password_change", "GET"): E(PAGE_ANY_USER),
+    ("password_change", "POST"): E(("login", "auth", "auth", "auth", "auth", "login", "login", "login")),
+    ("password_change_done", "GET"): E(PAGE_ANY_USER),
+    ("password_reset", "GET"): E(PUBLIC),
+    ("password_reset", "POST"): E(PUBLIC),  # the form again, with its errors; a known address or not alike
+    ("password_reset_done", "GET"): E(PUBLIC),
+    ("password_reset_confirm", "GET"): E(PUBLIC, "reset"),  # an invalid link says so
+    ("password_reset_complete", "GET"): E(PUBLIC),
+    ("invitation_accept", "GET"): E(("404",) * 8, "invitation_link"),  # unknown, used or expired links
     ("admin:*", "GET"): E(("login",) * 8),  # every admin page needs a staff account; none of these callers is
     # --- pages: dashboard, workshop -----------------------------------------------------------------
     ("dashboard", "GET"): E(PAGE_ANY_USER),
@@ -104,6 +113,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("team_settings", "POST"): E(PAGE_OWNER_WRITE, "team"),
     ("team_member_role", "POST"): E(PAGE_OWNER_WRITE, "member"),
     ("team_token_revoke", "POST"): E(PAGE_OWNER_WRITE, "token"),
+    ("team_invitation_revoke", "POST"): E(PAGE_OWNER_WRITE, "invitation"),
     ("team_webhook", "GET"): E(PAGE_OWNER, "webhook_page"),
     ("team_webhook", "POST"): E(PAGE_OWNER_WRITE, "webhook_page"),
     ("team_webhook_retry", "POST"): E(PAGE_OWNER_WRITE, "delivery_page"),
@@ -167,6 +177,7 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     # --- API: schema and docs (public, served from local assets) ------------------------------------
     ("api-schema", "GET"): E(PUBLIC[:6] + ("401", "401")),  # public, but bad credentials are refused
     ("api-docs", "GET"): E(PUBLIC[:6] + ("401", "401")),
+    ("api-not-found", "GET"): E(("404",) * 8),  # problem+json for any unmatched path under /api/
     # --- API: modeling --------------------------------------------------------------------------------
     ("system-list", "GET"): E(API_LIST),
     ("system-list", "POST"): E(API_CREATE_OWN_TEAM, body="system"),
@@ -211,6 +222,25 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("webhook-delivery-list", "GET"): E(API_OWNER_READ, "webhook_pk"),
     ("webhook-delivery-detail", "GET"): E(API_OWNER_READ, "delivery"),
     ("webhook-delivery-retry", "POST"): E(API_OWNER_WRITE, "delivery"),
+    # --- API: ticket connectors (team owners; tickets: contributors) --------------------------------------
+    ("connector-list", "GET"): E(API_LIST),
+    ("connector-list", "POST"): E(API_OWNER_CREATE, body="connector"),
+    ("connector-detail", "GET"): E(API_OWNER_READ, "connector"),
+    ("connector-detail", "PATCH"): E(API_OWNER_WRITE, "connector", body="pause", if_match="connector"),
+    ("connector-detail", "DELETE"): E(API_OWNER_WRITE, "connector", if_match="connector"),
+    ("connector-sync", "POST"): E(API_OWNER_WRITE, "connector"),
+    # a connector of no team: the caller is let in and the body judged (no tracker is called)
+    ("mitigation-ticket", "POST"): E(("401", "403", "invalid", "invalid", "404", "403", "401", "401"), "mitigation",
+                                     body="ticket"),
+    ("risk-ticket", "POST"): E(("401", "403", "invalid", "invalid", "404", "403", "401", "401"), "risk",
+                               body="ticket"),
+    ("connector_hook_github", "POST"): E(("401",) * 8, "connector_hook"),  # unsigned: refused, whoever asks
+    ("connector_hook_jira", "POST"): E(("404",) * 8, "connector_hook"),  # the id is a GitHub connector's
+    ("team_connectors", "GET"): E(PAGE_OWNER, "team"),
+    ("team_connectors", "POST"): E(PAGE_OWNER_WRITE, "team"),
+    ("team_connector_token", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
+    ("team_connector_sync", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
+    ("team_connector_delete", "POST"): E(PAGE_OWNER_WRITE, "connector_page"),
     # --- API: reports, privacy, import/export (their rules for writes, the base's for everything else) ---
     ("system-reports-list", "GET"): E(API_READ, "system_pk"),
     ("system-reports-list", "POST"): E(("401", "ok", "ok", "ok", "404", "403", "401", "401"), "system_pk",
@@ -303,6 +333,12 @@ class World:
         self.delivery = WebhookDelivery.objects.create(
             webhook=self.webhook, event_id="msg_matrix", event_type="risk.created", payload={},
             status=DeliveryStatus.FAILED, attempts=8)
+        from assessments.connectors.services import connector_create
+
+        self.connector = connector_create(actor=owner, team=self.team, kind="github", base_url="http://127.0.0.1:9",
+                                          repository="acme/matrix", token="ghp_matrix_token",
+                                          webhook_secret="s3cret-s3cret")
+        self.invitation, _ = tm.invitation_create(actor=owner, team=self.team, email="invitee@example.org")
         self.token_row, _ = tm.api_token_create(actor=owner, team=self.team, user=owner, name="revoke me",
                                                 scopes=["read"])
         self.report = Report.objects.create(system=self.system, kind="assurance", status="done", progress=100,
@@ -342,6 +378,8 @@ class World:
             "team_csv": {"slug": self.team.slug, "fmt": "csv"},
             "member": {"slug": self.team.slug, "user_id": self.users["viewer"].pk},
             "token": {"slug": self.team.slug, "token_id": self.token_row.pk},
+            "invitation": {"slug": self.team.slug, "invitation_id": self.invitation.pk},
+            "invitation_link": {"token": "inv_not-a-real-invitation"}, "reset": {"uidb64": "MQ", "token": "x-y"},
             "webhook": {"pk": self.webhook.pk}, "webhook_pk": {"webhook_pk": self.webhook.pk},
             "webhook_page": {"slug": self.team.slug, "webhook_id": self.webhook.pk},
             "delivery": {"webhook_pk": self.webhook.pk, "pk": self.delivery.pk},
@@ -350,6 +388,8 @@ class World:
             "report": {"pk": self.report.pk}, "import": {"pk": self.import_record.pk},
             "audit_event": {"pk": self.audit_event.pk}, "threat": {"ref": "AI-IN-001"},
             "control": {"ref": "CTL-001"}, "framework": {"key": "NIST-AI-RMF"},
+            "connector": {"pk": self.connector.pk}, "connector_hook": {"connector_id": self.connector.pk},
+            "connector_page": {"slug": self.team.slug, "pk": self.connector.pk},
         }[key]
 
     def body(self, key: str):
@@ -362,7 +402,9 @@ class World:
             "mitigation": {"system": self.system.pk, "title": "From the matrix"},
             "refs": {"external_refs": [{"tracker": "jira", "external_id": "M-1"}]},
             "webhook": {"url": "http://127.0.0.1:9/other", "events": ["risk.created"]}, "pause": {"active": False},
-            "report": {"kind": "pia"}, "import": {},
+            "report": {"kind": "pia"}, "import": {}, "ticket": {"connector": 999999},
+            "connector": {"kind": "jira", "base_url": "http://127.0.0.1:9", "project_key": "SEC",
+                          "username": "bot@example.com", "token": "matrix-token-1"},
         }[key]
 
     def version(self, key: str) -> int:

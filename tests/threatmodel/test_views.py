@@ -127,8 +127,8 @@ def test_team_settings_owner_manages_members_and_tokens(login, team, owner, cont
     url = reverse("team_settings", args=[team.slug])
     assert client.get(url).status_code == 200
     newbie = member(team, Role.VIEWER)
-    response = client.post(url, {"add_member": "1", "m-username": "nobody-here", "m-role": "viewer"})
-    assert "No user is called" in str(response.context["member_form"].errors)
+    response = client.post(url, {"invite": "1", "m-email": "not-an-address", "m-role": "viewer"})
+    assert "email" in response.context["member_form"].errors
     response = client.post(reverse("team_member_role", args=[team.slug, newbie.pk]), {"role": "contributor"})
     assert response.status_code == 302
     response = client.post(url, {"create_token": "1", "t-name": "Jira sync", "t-scopes": ["read", "write"]})

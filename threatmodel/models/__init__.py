@@ -1,5 +1,7 @@
 from .api import IdempotencyRecord
 from .audit import AuditEvent, Tombstone
+from .files import StoredFile
+from .invitations import Invitation
 from .ops import WorkerHeartbeat
 from .queue import PendingTask
 from .systems import AISystem, Component, ComponentKind, DataFlow, LifecycleStage
@@ -16,10 +18,12 @@ __all__ = [
     "DataFlow",
     "DeliveryStatus",
     "IdempotencyRecord",
+    "Invitation",
     "LifecycleStage",
     "PendingTask",
     "Membership",
     "Role",
+    "StoredFile",
     "Team",
     "Tombstone",
     "Webhook",

@@ -1,6 +1,13 @@
 """Writes for the modeling domain. Every function is keyword-only, validates, writes in one
 transaction, records one audit event and queues side effects on commit."""
 
+from .invitations import (
+    invitation_accept,
+    invitation_accept_new_account,
+    invitation_create,
+    invitation_open,
+    invitation_revoke,
+)
 from .systems import (
     component_create,
     component_delete,
@@ -30,6 +37,11 @@ __all__ = [
     "flow_create",
     "flow_delete",
     "flow_update",
+    "invitation_accept",
+    "invitation_accept_new_account",
+    "invitation_create",
+    "invitation_open",
+    "invitation_revoke",
     "membership_remove",
     "membership_set",
     "system_create",

@@ -54,21 +54,23 @@ def team_update(*, actor, team: Team, expected_version: int | None = None, **cha
 
 
 def membership_set(*, actor, team: Team, user, role: str) -> Membership:
-    """Add a member or change a member's role (owners only)."""
+    """Change a member's role (owners only). Nobody is added here: people join by accepting an invitation
+    (services.invitations)."""
     require_role(actor, team, Role.OWNER)
     if role not in Role.values:
         raise ValidationError({"role": f"'{role}' is not one of {', '.join(Role.values)}."})
     with transaction.atomic():
-        membership, created = Membership.objects.select_for_update().get_or_create(
-            team=team, user=user, defaults={"role": role})
-        old = None if created else membership.role
-        if not created and old == role:
+        membership = Membership.objects.select_for_update().filter(team=team, user=user).first()
+        if membership is None:
+            raise ValidationError({"user": "Not a member of this team: invite them; they join by accepting."})
+        old = membership.role
+        if old == role:
             return membership
         if old == Role.OWNER and role != Role.OWNER:
             _ensure_another_owner(team, user)
         membership.role = role
         membership.save()
-        audit_record(team=team, actor=actor, action="membership.created" if created else "membership.updated",
+        audit_record(team=team, actor=actor, action="membership.updated",
                      object_type="membership", object_id=str(user.pk), object_repr=f"user-{user.pk}",
                      changes={"role": [old, role]})
     return membership

@@ -38,6 +38,7 @@ def _key(value: str) -> str:
     return "".join(ch for ch in value.lower() if ch.isalnum())
 
 
+OUR_RISK_STATUSES = frozenset({"suggested", "open", "mitigating", "closed", "dismissed"})
 THREAT_STATES = {"exposed": "open", "open": "open", "mitigated": "closed", "partlymitigated": "mitigating",
                  "partiallymitigated": "mitigating", "notapplicable": "dismissed", "na": "dismissed",
                  "accepted": "open"}
@@ -56,6 +57,9 @@ def answers_from_attributes(scope: str, attributes) -> dict:
     out = {}
     for question in questions_for(scope):
         value = attributes.get(question.key)
+        if isinstance(value, bool) and question.type == "bool":  # YAML: `encrypted_in_transit: false`
+            out[question.key] = value
+            continue
         if not isinstance(value, str):
             continue
         if question.type == "bool" and value in ("true", "false"):
@@ -104,6 +108,8 @@ def parse(root: Node, *, filename: str = "") -> Plan:
     if isinstance(attrs, dict) and attrs.get("lifecycle_stage") in ("idea", "design", "development", "production",
                                                                       "retired"):
         plan.system.lifecycle_stage = attrs["lifecycle_stage"]
+    if isinstance(attrs, dict):  # the system's answers, as our export writes them: explicit, so they are kept
+        plan.system.answers.update(answers_from_attributes("system", attrs))
 
     zones: dict[str, dict] = {}
     for zone in root.array("trustZones"):
@@ -231,12 +237,16 @@ def parse(root: Node, *, filename: str = "") -> Plan:
             reasons.append("its ends are in different trust zones" if zone_a != zone_b else
                            "both ends are in the same trust zone")
         attributes = node.get("attributes").value
-        if isinstance(attributes, dict) and "crossesTrustBoundary" in attributes:
-            answers = answers_from_attributes("flow", {("crosses_trust_boundary" if k == "crossesTrustBoundary"
-                                                        else k): v for k, v in attributes.items()})
-            reasons = ["the answers written by AI Threat Register"]
+        explicit = answers_from_attributes("flow", {("crosses_trust_boundary" if k == "crossesTrustBoundary"
+                                                     else k): v for k, v in attributes.items()}) \
+            if isinstance(attributes, dict) else {}
+        if explicit:  # attributes (ours, or any tool's with our keys) win over what zones and names suggest
+            answers.update(explicit)
+            reasons = ["the answers written as attributes in the file"]
         protocol_text = " ".join([label, *node.texts("tags"), _attributes_text(node)])
-        if protocol_encrypted(protocol_text):
+        if "encrypted_in_transit" in answers:  # an explicit attribute wins over a guess from names
+            reasons.append("encrypted in transit as its attribute says")
+        elif protocol_encrypted(protocol_text):
             answers["encrypted_in_transit"] = True
             reasons.append("its name, tags or attributes name an encrypted protocol")
         flow_label = truncate(label, 200)[0]
@@ -282,10 +292,21 @@ def _risk(threat: Node, source_id: str, component: str | None, status: str, cont
     for text in (*tags, *categories, one_line(threat.text("name"))):
         mappings += [m for m in framework_refs(text) if m not in mappings]
     title = truncate(one_line(threat.text("name")) or threat.identifier("id"), 300)[0]
+    # Our own export writes the catalog threat and the status as attributes: explicit, so they win over the
+    # instance state (which cannot say "suggested") and keep a suggested catalog risk what it was.
+    attributes = threat.get("attributes").value
+    template = ""
+    if isinstance(attributes, dict):
+        # A dismissed catalog risk still comes back custom: restoring the dismissal's facts is not done yet.
+        if isinstance(attributes.get("template"), str) and attributes.get("status") != "dismissed":
+            template = attributes["template"].strip()[:40]
+        if attributes.get("status") in OUR_RISK_STATUSES:
+            status = attributes["status"]
     return RiskSpec(source_id=source_id, path=threat.path, title=title,
                     description="\n\n".join(li for li in lines if li), component=component, status=status,
                     status_reason="Not applicable in the OTM file." if status == "dismissed" else "",
-                    likelihood=likelihood, impact=impact, score_rule=", ".join(shown), mappings=mappings)
+                    likelihood=likelihood, impact=impact, score_rule=", ".join(shown), mappings=mappings,
+                    template=template or None)
 
 
 def _instance(plan: Plan, instance: Node, threats: dict, mitigations: dict, owner_id: str, component: str | None,

@@ -205,6 +205,7 @@ def parse(root: Node, *, filename: str = "") -> Plan:
     if public:
         plan.system.answers["internet_facing"] = True
         plan.note("$", "a flow over a public network makes the system internet-facing", "info")
+    plan.extras.pop("_threat_ids", None)
     return plan
 
 
@@ -276,9 +277,17 @@ def _flow(plan: Plan, cell: Node, props: Node, diagram: _Diagram, elements: dict
 
 def _threat(plan: Plan, threat: Node, owner_id: str, component: str | None, index: int, context: str) -> None:
     threat.require_object()
+    # Each threat in the file is one risk: a threat copied with its id onto another element (or twice onto one)
+    # gets an id of its own, so nothing is merged by id or by title.
+    taken = plan.extras.setdefault("_threat_ids", set())
     source_id = threat.identifier("id", required=False) or f"{owner_id}#threat{index}"
-    if any(r.source_id == source_id for r in plan.risks):
+    if source_id in taken:
         source_id = f"{owner_id}#{source_id}"
+    base, n = source_id, 1
+    while source_id in taken:
+        n += 1
+        source_id = f"{base}#{n}"
+    taken.add(source_id)
     title = one_line(threat.text("title")) or one_line(threat.text("type")) or "Untitled threat"
     title, cut = truncate(title, 300)
     if cut:

@@ -57,13 +57,13 @@ class Command(BaseCommand):
             with transaction.atomic():
                 record = services.import_preview(actor=actor, team=team_obj, data=path.read_bytes(),
                                                  filename=path.name, forced_format=format)
-                self._print_preview(services.stage(record, kinds=kinds, mode="new" if new else "update").as_dict())
+                self._print_preview(services.stage(record, kinds=kinds, mode="new" if new else None).as_dict())
                 if dry_run:
                     transaction.set_rollback(True)
                     self.stdout.write("dry run: nothing was written")
                     return
                 record = services.import_confirm(actor=actor, record=record, kinds=kinds,
-                                                 mode="new" if new else "update", background=False)
+                                                 mode="new" if new else None, background=False)
         except ImportProblem as problem:
             raise CommandError(f"{file}: {problem.path}: {problem.message}") from None
         except (ValidationError, PermissionDenied) as exc:
