@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Parallel test processes (pytest-xdist): one per core; each has its own test database.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench load worker migrate clean
 
@@ -32,11 +34,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r config threatmodel catalog assessments -ll
 
-# Browser tests run in their own pytest process: Playwright's sync API leaves an event loop running in
-# the main thread, which Django's ORM would refuse for the tests after them.
+# The suite runs in parallel (pytest-xdist, one test database per process; the tests that commit or start
+# a real worker share one process, tests/conftest.py). Browser tests run in their
+# own pytest process, not in parallel: Playwright's sync API leaves an event loop running in the main
+# thread, which Django's ORM would refuse for the tests after them.
 test: lint var
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m "not browser" -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 	$(PY) -m tests.bench --smoke
 

@@ -13,10 +13,9 @@ def queue_resuggest(system_id: int) -> None:
     """
     from threatmodel.queue import send
 
-    from .tasks import resuggest_system
-
     try:
-        send(resuggest_system, system_id)  # a broker outage keeps it as a pending task, flushed later
+        # a broker outage keeps it as a pending task, flushed later
+        send("assessments.tasks.resuggest_system", system_id)
     except Exception:  # (eager mode) an engine error
         log.exception("re-suggest of system %s failed", system_id)
 
@@ -25,10 +24,8 @@ def queue_resuggest_all(release_id: int) -> None:
     """catalog.events hook (runs on commit after a release that changed the threats)."""
     from threatmodel.queue import send
 
-    from .tasks import resuggest_all_systems
-
     try:
-        send(resuggest_all_systems, release_id)
+        send("assessments.tasks.resuggest_all_systems", release_id)
     except Exception:
         log.exception("re-suggest after catalog release %s failed", release_id)
 

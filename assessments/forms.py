@@ -3,9 +3,9 @@ ValidationErrors are shown next to the field they name."""
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 
 from catalog.models import ControlTemplate
+from threatmodel.forms import ServiceErrorsMixin
 from threatmodel.models import Component
 
 from . import scoring
@@ -14,21 +14,6 @@ from .models import ControlKind, MitigationStatus, ReviewDecision, ReviewRole, R
 LEVEL_CHOICES = [(n, f"{n} · {scoring.LIKELIHOOD_LABELS[n]}") for n in scoring.LEVELS]
 IMPACT_CHOICES = [(n, f"{n} · {scoring.IMPACT_LABELS[n]}") for n in scoring.LEVELS]
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class ServiceErrorsMixin:
-    """Put a service's ValidationError on the fields it names (others on the form)."""
-
-    field_aliases: dict[str, str] = {}
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc.messages)
-            return
-        for field, messages in exc.message_dict.items():
-            target = self.field_aliases.get(field, field)
-            self.add_error(target if target in self.fields else None,
-                           messages if target in self.fields else [f"{field}: {m}" for m in messages])
 
 
 def members_queryset(team):

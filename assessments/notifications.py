@@ -37,9 +37,8 @@ def notify_assigned(obj, owner, actor) -> None:
 
     from threatmodel.queue import enqueue
 
-    from .tasks import send_assignment_notice
-
-    enqueue(send_assignment_notice, object_type, pk, user_id)  # a broker outage keeps it as a pending task
+    # a broker outage keeps it as a pending task
+    enqueue("assessments.tasks.send_assignment_notice", object_type, pk, user_id)
 
 
 def absolute(path: str) -> str:

@@ -9,24 +9,25 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(name="assessments.tasks.resuggest_system", acks_late=True, ignore_result=True)
-def resuggest_system(system_id: int) -> dict:
-    """Re-run the engine for one system and reconcile its register (a no-op when nothing changed).
+def resuggest_system_task(system_id: int) -> dict:
+    """Re-run the engine for one system and bring its register in step (a no-op when nothing changed).
     A run that loses a deadlock to a concurrent write is run again (its transaction was rolled back whole)."""
     from threatmodel.deadlocks import retry_on_deadlock
 
-    from . import reconcile
+    from .resuggest import resuggest_system
 
-    return retry_on_deadlock(reconcile.reconcile_system, int(system_id)).as_dict()
+    return retry_on_deadlock(resuggest_system, int(system_id)).as_dict()
 
 
 @shared_task(name="assessments.tasks.resuggest_all_systems", acks_late=True, ignore_result=True)
 def resuggest_all_systems(release_id: int | None = None) -> int:
     """After a catalog release: one re-suggest task per system."""
     from threatmodel.models import AISystem
+    from threatmodel.queue import send
 
     count = 0
     for system_id in AISystem.objects.order_by("id").values_list("id", flat=True).iterator(chunk_size=500):
-        resuggest_system.delay(system_id)
+        send("assessments.tasks.resuggest_system", system_id)
         count += 1
     log.info("catalog release %s: queued re-suggest for %d systems", release_id, count)
     return count
@@ -45,8 +46,3 @@ def send_daily_digests() -> int:
     from .notifications import send_daily_digests as send
 
     return send()
-
-
-from .connectors.tasks import pull_all  # noqa: E402, F401 - registers the connector tasks with the worker
-from .interop.tasks import apply_import  # noqa: E402, F401 - registers the import apply task with the worker
-from .reports.tasks import render_report  # noqa: E402, F401 - registers the report render task with the worker

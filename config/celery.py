@@ -3,8 +3,11 @@
 - acks_late + reject_on_worker_lost: a task whose worker dies is delivered again, so every
   task is written to be safe to run twice (it takes ids, re-fetches, and calls a service).
 - soft and hard time limits; the broker's visibility timeout is longer than the hard limit.
-- tasks are enqueued on commit (`delay_on_commit`), never for rows that were rolled back.
+- tasks are handed over by name through threatmodel.queue (on commit, never for rows that were
+  rolled back; kept as PendingTask rows while the broker is down).
 - without CELERY_BROKER_URL, tasks run eagerly in-process (development, tests).
+- task modules are found by the app's own discovery: `<app>.tasks` of every installed app, and the
+  `tasks` modules of the subpackages listed here; nothing else imports a task module to register it.
 """
 
 import os
@@ -16,6 +19,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("threatmodel")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["threatmodel.webhooks", "assessments.connectors", "assessments.interop", "assessments.reports"])
 
 # Task name prefix -> its own queue (reports, imports and webhooks cannot starve each other).
 QUEUES = {"assessments.reports.": "reports", "assessments.interop.": "imports", "threatmodel.webhooks.": "webhooks"}

@@ -1,11 +1,19 @@
 """Shared fixtures. Services (PostgreSQL, Redis, a Celery worker, Chromium) are used for real where a
 test asks for them; without them such tests skip with a reason, unless REQUIRE_SERVICES=1 /
-REQUIRE_BROWSER=1, where a missing service fails the run."""
+REQUIRE_BROWSER=1, where a missing service fails the run.
 
+The test database (one per xdist worker) is created from the models, and the real catalog is loaded
+into it once, committed, when it is set up: every test sees it, as a deployed site would. A test that
+commits (transactional_db, a live server, a real worker) leaves the database flushed; the catalog is
+loaded again before the next test.
+"""
+
+import io
 import os
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from threatmodel.models import Role
 
@@ -27,6 +35,88 @@ def need_service(what: str, available: bool, why: str = "") -> None:
 
 def uses_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+# --- the catalog, loaded once per session ------------------------------------------------
+
+_catalog_flushed = False
+
+
+def load_catalog() -> None:
+    from catalog.engine.current import clear_cache
+
+    call_command("load_catalog", quiet=True, stdout=io.StringIO())
+    clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_catalog()
+
+
+def _commits(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return "transactional_db" in getattr(item, "fixturenames", ()) or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (`--dist loadgroup`), the tests that start a real worker or commit run in one process,
+    one after the other: two Celery workers and two flushes at once only slow a small machine down."""
+    for item in items:
+        if "real_worker" in getattr(item, "fixturenames", ()) or item.get_closest_marker("services") or _commits(item):
+            item.add_marker(pytest.mark.xdist_group("commits"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """After a test that flushed the database, load the catalog again before anything else is set up."""
+    global _catalog_flushed
+    if not _catalog_flushed:
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    from catalog.models import CatalogRelease
+
+    with item.config.stash[blocking_manager_key].unblock():
+        if not CatalogRelease.objects.exists():
+            load_catalog()
+    _catalog_flushed = False
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    global _catalog_flushed
+    if _commits(item):
+        _catalog_flushed = True
+
+
+@pytest.fixture
+def empty_catalog(db):
+    """No catalog in the database for this test (deleted inside its transaction, so back after it)."""
+    from catalog.engine.current import clear_cache
+    from catalog.models import CatalogRelease, ControlTemplate, Framework, FrameworkItem, Question, ThreatTemplate
+
+    for model in (ThreatTemplate.mappings.through, ThreatTemplate.controls.through, ControlTemplate.mappings.through):
+        model.objects.all()._raw_delete(model.objects.db)
+    for model in (ThreatTemplate, ControlTemplate, CatalogRelease, Question):
+        model.objects.all()._raw_delete(model.objects.db)
+    FrameworkItem.objects.update(parent=None)
+    for model in (FrameworkItem, Framework):
+        model.objects.all()._raw_delete(model.objects.db)
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def catalog(db):
+    """The compiled catalog of the loaded release."""
+    from catalog.engine import current_catalog
+
+    return current_catalog()
 
 
 @pytest.fixture(autouse=True)

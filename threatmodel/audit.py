@@ -78,7 +78,7 @@ class AuditEntry:
 def audit_record_many(*, team: Team, actor, entries: list[AuditEntry]) -> list[AuditEvent]:
     """Append `entries` to the team's chain, in order, with one insert. Call inside the service's transaction.
 
-    The team row is locked once (PostgreSQL; SQLite writers are serial), so a reconcile that writes two
+    The team row is locked once (PostgreSQL; SQLite writers are serial), so a re-suggest that writes two
     thousand events costs a few statements, not six thousand.
     """
     if not entries:

@@ -1,9 +1,14 @@
+"""Forms of the modeling pages, and what every page's forms share: the questionnaire fields, the one
+mapping of a service's errors onto a form (`ServiceErrorsMixin`) and the one way a page runs a service
+for a valid form (`run_service`)."""
+
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 
 from catalog.questions import Question, questions_for
 
+from .exceptions import VersionConflict
 from .models import AISystem, Component, ComponentKind
 from .models.systems import LifecycleStage
 
@@ -38,7 +43,64 @@ def initial_to_answer(q: Question, value):
     return list(value) or None
 
 
-class QuestionnaireMixin:
+class ServiceErrorsMixin:
+    """Put a service's ValidationError on the fields it names, the rest at the top of the form.
+
+    `field_aliases` maps a service's field name to the form's (`status_reason` -> `reason`). Errors on
+    `answers` ("key: message") land on the question's field (`q_<key>`) when the form has it. A form
+    whose fields are not named like the service's (formsets) overrides `add_service_error`.
+    """
+
+    field_aliases: dict[str, str] = {}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for name, messages in exc.message_dict.items():
+            self.add_service_error(name, messages)
+
+    def add_service_error(self, name: str, messages: list[str]) -> None:
+        if name == "answers":
+            for message in messages:
+                key, _, text = message.partition(": ")
+                target = f"q_{key}" if f"q_{key}" in self.fields else None
+                self.add_error(target, text if target else message)
+            return
+        target = self.field_aliases.get(name, name)
+        if target in self.fields:
+            self.add_error(target, messages)
+        else:
+            self.add_error(None, messages if name == NON_FIELD_ERRORS else [f"{name}: {m}" for m in messages])
+
+
+def run_service(form, write, *, on_conflict=None) -> bool:
+    """Call `write()` (a service) for a valid form; put what the service refuses on the form. True on success.
+
+    A ValidationError goes next to the fields it names; PermissionDenied to the top of the form. A stale
+    write (VersionConflict) calls `on_conflict(exc)` when given (the workshop merges the current values
+    into the form); otherwise the form says so at the top and moves to the current version, the
+    person's input kept, so that submitting again applies it.
+    """
+    try:
+        write()
+        return True
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or "You cannot change this.")
+    except VersionConflict as exc:
+        if on_conflict is not None:
+            on_conflict(exc)
+        else:
+            form.add_error(None, f"{exc}. Nothing was saved: your input is kept below; review the current "
+                                 "values and submit again to apply it.")
+            form.data = form.data.copy()
+            form.data["version"] = exc.current
+    return False
+
+
+class QuestionnaireMixin(ServiceErrorsMixin):
     """Adds one field per question of a scope (prefix q_); `answers()` returns the answer object.
 
     Unanswered questions are left out of the object: unknown, not false.
@@ -63,17 +125,6 @@ class QuestionnaireMixin:
             if value is not None:
                 out[q.key] = value
         return out
-
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError next to the fields it names."""
-        for field, messages in exc.message_dict.items():
-            if field == "answers":
-                for message in messages:
-                    key, _, text = message.partition(": ")
-                    target = f"q_{key}" if f"q_{key}" in self.fields else None
-                    self.add_error(target, text if target else message)
-            else:
-                self.add_error(field if field in self.fields else None, messages)
 
 
 class VersionedForm(QuestionnaireMixin, forms.Form):

@@ -3,6 +3,7 @@
 An object of another team is a 404 (Http404), never a 403 that confirms it exists.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -40,6 +41,20 @@ def role_for(user, team) -> str | None:
 def user_can(user, team, minimum: str) -> bool:
     role = role_for(user, team)
     return role is not None and Role.rank(role) >= Role.rank(minimum)
+
+
+def can_edit(user, team, *, role: str | None = None) -> bool:
+    """Whether the user may change the team's models and registers (a contributor or an owner). Pass
+    the user's `role` in the team when it is already known: no query then."""
+    if role is None:
+        role = role_for(user, team)
+    return Role.rank(role or "") >= Role.rank(Role.CONTRIBUTOR)
+
+
+def require_edit(user, team, *, role: str | None = None) -> None:
+    """PermissionDenied unless `can_edit`; every page that writes asks here."""
+    if not can_edit(user, team, role=role):
+        raise PermissionDenied(f"You need the {Role.CONTRIBUTOR} role in this team.")
 
 
 def team_get(user, slug: str) -> Team:

@@ -18,11 +18,6 @@ def worker_heartbeat(name: str = "") -> int:
     return beat.pk
 
 
-# Celery's autodiscovery imports `threatmodel.tasks`; the webhook tasks live with the webhooks.
-from .webhooks import tasks as webhook_tasks  # noqa: E402
-
-__all__ = ["webhook_tasks", "worker_heartbeat"]
-
 
 @shared_task(name="threatmodel.flush_pending_tasks")
 def flush_pending_tasks() -> int:

@@ -9,30 +9,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .exceptions import VersionConflict
-from .forms import ComponentForm, FlowForm, SystemForm, TeamCreateForm
-from .models import Role
+from .forms import ComponentForm, FlowForm, SystemForm, TeamCreateForm, run_service
+from .models import ComponentKind, Role
 
 
 def _require(user, team, minimum):
     if not selectors.user_can(user, team, minimum):
         raise PermissionDenied(f"You need the {minimum} role in this team.")
-
-
-def _save(form, write, on_conflict):
-    """Run a service write for a valid form; put its errors on the form. True on success."""
-    try:
-        write()
-        return True
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-    except VersionConflict as exc:
-        on_conflict(exc)
-        form.add_error(None, f"{exc}. The current values are shown below each field you changed; "
-                             "your input is kept, submit again to apply it.")
-        form.data = form.data.copy()
-        form.data["version"] = exc.current
-    return False
 
 
 @login_required
@@ -70,7 +53,7 @@ def system_create(request):
                 actor=request.user, team=team, name=d["name"], description=d["description"],
                 lifecycle_stage=d["lifecycle_stage"], owner=d["owner"], answers=form.answers())
 
-        if _save(form, write, lambda exc: None):
+        if run_service(form, write):
             return redirect("system_detail", pk=created["system"].pk)
     return render(request, "threatmodel/system_form.html", {"form": form, "team": team, "title": "New AI system"})
 
@@ -79,7 +62,7 @@ def system_create(request):
 def system_detail(request, pk):
     system = selectors.system_get(request.user, pk)
     components, flows = selectors.system_model(system)
-    lanes = {kind: [c for c in components if c.kind == kind] for kind in ("input", "model", "output")}
+    lanes = {kind: [c for c in components if c.kind == kind] for kind in ComponentKind.values}
     return render(request, "threatmodel/system_detail.html", {
         "system": system, "lanes": lanes, "flows": flows,
         "can_edit": selectors.user_can(request.user, system.team, Role.CONTRIBUTOR),
@@ -94,10 +77,10 @@ def system_edit(request, pk):
     form = SystemForm(request.POST or None, team=system.team, system=system)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _save(form, lambda: services.system_update(
+        if run_service(form, lambda: services.system_update(
                 actor=request.user, system=system, expected_version=d["version"], name=d["name"],
                 description=d["description"], lifecycle_stage=d["lifecycle_stage"], owner=d["owner"],
-                answers=form.answers()), lambda exc: None):
+                answers=form.answers())):
             messages.success(request, "System saved.")
             return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/system_form.html", {"form": form, "system": system, "team": system.team,
@@ -110,14 +93,14 @@ def component_create(request, pk):
     system = selectors.system_get(request.user, pk)
     _require(request.user, system.team, Role.CONTRIBUTOR)
     kind = request.POST.get("kind") or request.GET.get("kind", "input")
-    if kind not in ("input", "model", "output"):
+    if kind not in ComponentKind.values:
         raise Http404("Unknown component kind.")
     form = ComponentForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _save(form, lambda: services.component_create(
+        if run_service(form, lambda: services.component_create(
                 actor=request.user, system=system, kind=kind, name=d["name"], description=d["description"],
-                answers=form.answers()), lambda exc: None):
+                answers=form.answers())):
             return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system,
                                                       "title": f"New {kind} component"})
@@ -132,9 +115,9 @@ def component_edit(request, pk):
     form = ComponentForm(request.POST or None, kind=component.kind, component=component)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _save(form, lambda: services.component_update(
+        if run_service(form, lambda: services.component_update(
                 actor=request.user, component=component, expected_version=d["version"], name=d["name"],
-                description=d["description"], answers=form.answers()), lambda exc: None):
+                description=d["description"], answers=form.answers())):
             return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "current": component,
                                                       "title": f"Edit {component}"})
@@ -158,9 +141,9 @@ def flow_create(request, pk):
     form = FlowForm(request.POST or None, system=system)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _save(form, lambda: services.flow_create(
+        if run_service(form, lambda: services.flow_create(
                 actor=request.user, system=system, source=d["source"], target=d["target"], label=d["label"],
-                answers=form.answers()), lambda exc: None):
+                answers=form.answers())):
             return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": "New data flow"})
 
@@ -174,9 +157,9 @@ def flow_edit(request, pk):
     form = FlowForm(request.POST or None, system=system, flow=flow)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _save(form, lambda: services.flow_update(
+        if run_service(form, lambda: services.flow_update(
                 actor=request.user, flow=flow, expected_version=d["version"], source=d["source"],
-                target=d["target"], label=d["label"], answers=form.answers()), lambda exc: None):
+                target=d["target"], label=d["label"], answers=form.answers())):
             return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": f"Edit flow {flow}"})
 

@@ -49,6 +49,4 @@ def mitigation_changed(mitigation, changes: dict) -> None:
 def queue_comment(ref_id: int, text: str) -> None:
     from threatmodel.queue import enqueue
 
-    from .tasks import post_ticket_comment
-
-    enqueue(post_ticket_comment, ref_id, text)
+    enqueue("assessments.connectors.comment", ref_id, text)

@@ -166,8 +166,6 @@ def connector_record_failure(*, connector_id: int, error: Exception) -> Connecto
     owners once per failing spell (not at every pull); a rate limit records until when to wait."""
     from threatmodel.queue import enqueue
 
-    from .tasks import notify_connector_failing
-
     with transaction.atomic():
         connector = Connector.objects.select_for_update().filter(pk=connector_id).first()
         if connector is None:
@@ -187,7 +185,7 @@ def connector_record_failure(*, connector_id: int, error: Exception) -> Connecto
             if connector.owners_notified_at is None:
                 connector.owners_notified_at = now
                 fields.append("owners_notified_at")
-                enqueue(notify_connector_failing, connector.pk)
+                enqueue("assessments.connectors.notify_failing", connector.pk)
         else:
             connector.health = ConnectorHealth.UNREACHABLE
         connector.save(update_fields=fields)

@@ -12,6 +12,8 @@ import random
 from celery import shared_task
 from django.utils import timezone
 
+from threatmodel.queue import send
+
 from . import http
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def pull_all() -> int:
     ids = list(Connector.objects.filter(active=True).filter(
         Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lte=now)).values_list("pk", flat=True))
     for connector_id in ids:
-        sync_connector.delay(connector_id)
+        send("assessments.connectors.sync", connector_id)
     return len(ids)
 
 

@@ -26,6 +26,7 @@ from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import ListMixin, TeamScopedViewSet
 from threatmodel.api.errors import problem
 from threatmodel.api.views import IDEMPOTENCY_KEY, _resolve_team
+from threatmodel.models import ComponentKind
 
 from ..models import ImportRecord, ImportStatus
 from . import selectors, services, uploads
@@ -80,7 +81,7 @@ class ImportUploadSerializer(serializers.Serializer):
 
 
 class ImportConfirmSerializer(serializers.Serializer):
-    kinds = serializers.DictField(child=serializers.ChoiceField(choices=["input", "model", "output"]), required=False,
+    kinds = serializers.DictField(child=serializers.ChoiceField(choices=ComponentKind.values), required=False,
                                   help_text="Kinds chosen for the file's components (id in the file -> kind).")
     mode = serializers.ChoiceField(choices=services.MODES, default="update",
                                    help_text="update: update the system an earlier import of this model made; "

@@ -18,7 +18,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.models import ControlTemplate, Framework, FrameworkItem, ThreatTemplate
+from catalog.models import ControlTemplate, FrameworkItem, ThreatTemplate
 
 from ..exports import escape_cell
 from ..models import Mitigation, Risk
@@ -102,10 +102,6 @@ def coverage_rows(systems: list, framework_keys: list[str] | None = None) -> Ite
             state = states[system.pk][item.framework.key][item.ref]
             row += [state["status"], state["reason"]]
         yield row
-
-
-def frameworks_known() -> list[str]:
-    return list(Framework.objects.order_by("position", "key").values_list("key", flat=True))
 
 
 def coverage_csv_response(systems: list, label: str, framework_keys: list[str] | None = None) -> StreamingHttpResponse:

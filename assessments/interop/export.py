@@ -14,7 +14,7 @@ for ids and those timestamps (the round-trip test checks it).
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from threatmodel.models import AISystem
+from threatmodel.models import AISystem, ComponentKind
 
 from ..catalog_info import catalog_release_info
 from ..models import ExternalRef, Mitigation, Report, Review, Risk
@@ -22,7 +22,7 @@ from ..models import ExternalRef, Mitigation, Report, Review, Risk
 FORMAT = "ai-threat-register/system-export"
 VERSION = 1
 SCHEMA_NAME = "system-export-v1.json"
-KIND_ORDER = {"input": 0, "model": 1, "output": 2}
+KIND_ORDER = {kind: i for i, kind in enumerate(ComponentKind.values)}
 
 
 def _username(user) -> str | None:

@@ -2,11 +2,10 @@
 
 from django import forms
 
+from threatmodel.models import ComponentKind
+
 from .detect import FORMAT_LABELS
 from .limits import max_bytes
-from .plan import KINDS
-
-KIND_LABELS = {"input": "Input", "model": "Model", "output": "Output"}
 
 
 class UploadForm(forms.Form):
@@ -51,7 +50,7 @@ class ConfirmForm(forms.Form):
         self.component_ids = [c["id"] for c in preview["components"]]
         for index, component in enumerate(preview["components"]):
             self.fields[f"kind-{index}"] = forms.ChoiceField(
-                label=component["name"], choices=[(k, KIND_LABELS[k]) for k in KINDS], initial=component["kind"],
+                label=component["name"], choices=ComponentKind.choices, initial=component["kind"],
                 disabled=component["kind_confirmed"])
         if not preview.get("update"):
             del self.fields["mode"]

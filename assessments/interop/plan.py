@@ -8,8 +8,6 @@ source ids to our ids so that importing the same model again updates instead of 
 import re
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 
-KINDS = ("input", "model", "output")
-
 # What no database column can hold: NUL, and lone UTF-16 surrogates (JSON allows "\ud800").
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 LIMITS = {"name": 200, "label": 200, "title": 300}

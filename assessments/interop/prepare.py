@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 
 from catalog.models import ControlTemplate, FrameworkItem, ThreatTemplate
 from catalog.questions import validate_answers
+from threatmodel.models import ComponentKind
 
 from .errors import ImportProblem
-from .plan import KINDS, Note, Plan
+from .plan import Note, Plan
 
 # Per-import limits on what is created (docs/interop.md). The apply writes everything in one transaction
 # through the services, about 20-30 ms per object; at these limits (3,500 objects) that stays well inside
@@ -57,7 +58,7 @@ def clean_kinds(plan: Plan, kinds) -> dict[str, str]:
     for key, value in kinds.items():
         if key not in known:
             errors.append(f"'{str(key)[:60]}' is not a component of this file.")
-        elif value not in KINDS:
+        elif value not in ComponentKind.values:
             errors.append(f"'{str(value)[:20]}' is not one of input, model, output (component '{key[:60]}').")
     if errors:
         raise ValidationError({"kinds": errors})

@@ -4,11 +4,10 @@ Built from a prepared plan and (for a model imported before) the system it updat
 the page renders it and the API returns it as is.
 """
 
-from threatmodel.models import AISystem, Component, DataFlow
+from threatmodel.models import AISystem, Component, ComponentKind, DataFlow
 
 from ..models import ImportRecord, Mitigation, Risk
 from .detect import FORMAT_LABELS
-from .plan import KINDS
 from .prepare import Prepared
 
 
@@ -123,7 +122,7 @@ def build(record: ImportRecord, prepared: Prepared, *, target: AISystem | None, 
         "size": record.size, "sha256": record.sha256,
         "system": {"name": plan.system.name, "description": plan.system.description[:2000],
                    "lifecycle_stage": plan.system.lifecycle_stage, "answers": prepared.system_answers},
-        "update": update, "kinds": list(KINDS),
+        "update": update, "kinds": list(ComponentKind.values),
         "components": components, "flows": flows, "risks": risks, "mitigations": mitigations,
         "external_refs": len(plan.refs),
         "restores": {"privacy_assessment": "privacy" in extras, "reviews": len(extras.get("reviews", [])),

@@ -16,7 +16,7 @@ from threatmodel.services.common import bump
 
 from .. import services
 from ..models import ExternalRef, Mitigation, Report, Review, Risk
-from ..reconcile import reconcile_system
+from ..resuggest import resuggest_system
 from ..services.mitigations import mitigation_snapshot
 from ..services.risks import risk_snapshot
 from .errors import ImportProblem, problem_from
@@ -26,7 +26,7 @@ from .plan import Note, RefSpec
 
 def suggest_now(system) -> None:
     """Run the engine inside the import, so the exported decisions land on the suggestions they were taken on."""
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
 
 
 def _when(value, path: str):

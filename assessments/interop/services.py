@@ -161,9 +161,7 @@ def import_confirm(*, actor, record: ImportRecord, kinds: dict | None = None, mo
         record.error = {}
         record.save(update_fields=["status", "options", "error"])
         if background:
-            from .tasks import apply_import
-
-            enqueue(apply_import, record.pk)
+            enqueue("assessments.interop.apply_import", record.pk)
     if not background:
         import_apply(record_id=record.pk, raise_problems=True)
     record.refresh_from_db()

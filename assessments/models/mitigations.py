@@ -72,10 +72,6 @@ class Mitigation(Versioned):
         return self.title
 
     @property
-    def is_custom(self) -> bool:
-        return self.control_id is None
-
-    @property
     def is_overdue(self) -> bool:
         return self.due is not None and self.status not in MITIGATION_DONE and self.due < timezone.localdate()
 

@@ -54,7 +54,7 @@ class SystemReviewState(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     reviewed_catalog_version = models.CharField(max_length=60, blank=True)
-    # Checksum of the catalog the register was last reconciled with.
+    # Checksum of the catalog the register was last re-suggested with.
     reconciled_checksum = models.CharField(max_length=128, blank=True)
     reconciled_catalog_version = models.CharField(max_length=60, blank=True)
     # Risks suggested because the catalog changed (not the model) since the last review.

@@ -126,10 +126,6 @@ class Risk(Versioned):
 
     # --- state ---------------------------------------------------------------
     @property
-    def is_custom(self) -> bool:
-        return self.template_id is None
-
-    @property
     def is_active(self) -> bool:
         return self.status not in RISK_INACTIVE
 

@@ -2,14 +2,15 @@
 
 The form only reshapes what was posted into the JSON the service validates (``values()``) plus the
 list of inferred answers the person ticked as confirmed; the service's errors come back onto the
-fields they name (``add_service_errors``).
+fields they name (``add_service_error``, the one mapping of threatmodel.forms.ServiceErrorsMixin).
 """
 
 import re
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+
+from threatmodel.forms import ServiceErrorsMixin
 
 from . import vocab
 from .schema import INFERABLE_PATHS
@@ -87,7 +88,7 @@ FORMSETS = {"purposes": PurposeFormSet, "data_categories": CategoryFormSet, "tra
 PATH_RE = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)")
 
 
-class PrivacyForm(forms.Form):
+class PrivacyForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     processes_personal_data = _tri("Does the system process personal data?")
     processing_description = _text("Processing description", rows=4,
@@ -197,20 +198,18 @@ class PrivacyForm(forms.Form):
                               for key in vocab.CRITERION_KEYS},
         }
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Put the service's errors next to the fields they name (``transfers[0].role`` -> that row's role)."""
-        rows = {name: [i for i, f in enumerate(fs.forms) if f.cleaned_data and f.value() is not None]
-                for name, fs in self.formsets.items()}
-        for path, messages in exc.message_dict.items():
-            match = PATH_RE.match(path)
-            if match and match.group(1) in self.formsets:
-                name, index, field = match.group(1), int(match.group(2)), match.group(3)
-                forms_ = self.formsets[name].forms
-                if index < len(rows[name]) and field in forms_[rows[name][index]].fields:
-                    forms_[rows[name][index]].add_error(field, messages)
-                    continue
-            target = self._field_for(path)
-            self.add_error(target, messages if target else [f"{path}: {m}" for m in messages])
+    def add_service_error(self, path: str, messages: list[str]) -> None:
+        """Put one of the service's errors next to the field it names (``transfers[0].role`` -> that row's role)."""
+        match = PATH_RE.match(path)
+        if match and match.group(1) in self.formsets:
+            name, index, field = match.group(1), int(match.group(2)), match.group(3)
+            forms_ = self.formsets[name].forms
+            rows = [i for i, f in enumerate(forms_) if f.cleaned_data and f.value() is not None]
+            if index < len(rows) and field in forms_[rows[index]].fields:
+                forms_[rows[index]].add_error(field, messages)
+                return
+        target = self._field_for(path)
+        self.add_error(target, messages if target else [f"{path}: {m}" for m in messages])
 
     def _field_for(self, path: str) -> str | None:
         parts = path.replace("[", ".").replace("]", "").split(".")

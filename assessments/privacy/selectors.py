@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from threatmodel import selectors as tm_selectors
 from threatmodel.selectors import system_model
 
 from ..models import Risk, RiskStatus
@@ -51,11 +50,6 @@ def privacy_state(system, assessment: PrivacyAssessment | None = None, *, fetch:
     inferred = infer(system.answers or {}, parts, links)
     resolved = resolve(stored_values(assessment), assessment.provenance if assessment else {}, inferred)
     return PrivacyState(system, assessment, inferred, resolved, screening_for(resolved))
-
-
-def privacy_get(user, system_pk, token=None) -> PrivacyState:
-    """The privacy state of a system the user (or token) may see; Http404 otherwise."""
-    return privacy_state(tm_selectors.system_get(user, system_pk, token))
 
 
 def privacy_risks(system) -> list[Risk]:

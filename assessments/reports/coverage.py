@@ -16,10 +16,11 @@ Pure functions over plain values.
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from threatmodel.models import ComponentKind
+
 DONE = frozenset({"implemented", "verified"})
 UNDERWAY = frozenset({"proposed", "planned", "in_progress"})
 STATUSES = ("covered", "planned", "gap")
-LANES = ("input", "model", "output")
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def nist_coverage(risks: list[RiskFacts], subcategories: list[Mapping]) -> dict:
 
 def capability_coverage(risks: list[RiskFacts], capabilities: list[Mapping]) -> list[dict]:
     """``capabilities``: [{ref, title}] of the capability items -> rows with one cell per lane."""
-    refs = [f"{c['ref']}/{lane}" for c in capabilities for lane in LANES]
+    refs = [f"{c['ref']}/{lane}" for c in capabilities for lane in ComponentKind.values]
     cov = item_coverage(risks, "CAF-AI-SEC", refs)
+    lanes = ComponentKind.values
     return [{"ref": c["ref"], "title": c["title"],
-             "cells": [{"lane": lane, **cov[f"{c['ref']}/{lane}"]} for lane in LANES]} for c in capabilities]
+             "cells": [{"lane": lane, **cov[f"{c['ref']}/{lane}"]} for lane in lanes]} for c in capabilities]

@@ -91,10 +91,10 @@ def report_request(*, actor, system: AISystem, kind: str) -> Report:
 
 def queue_render(report_id: int) -> None:
     """Hand the render to Celery; if the broker cannot take it, the report fails with a readable message."""
-    from .tasks import render_report
+    from threatmodel.queue import send
 
     try:
-        render_report.delay(report_id)
+        send("assessments.reports.render_report", report_id, keep=False)
     except Exception as exc:  # noqa: BLE001 - broker down, or an eager-mode render that raised
         log.exception("could not queue or run the render of report %s", report_id)
         _mark_failed(report_id, None, f"The report could not be queued for rendering ({_describe(exc)}).")

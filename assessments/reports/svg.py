@@ -8,9 +8,10 @@ no external references, so the same markup works in the browser preview and in W
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from threatmodel.models import ComponentKind
+
 BAND_COLOURS = {"low": "#2e7d32", "medium": "#b26a00", "high": "#c2410c", "critical": "#9f1239"}
-LANE_FILL = {"input": "#e8f1fb", "model": "#f1ecfb", "output": "#eaf6ee"}
-LANE_TITLES = {"input": "Inputs", "model": "Models", "output": "Outputs"}
+LANE_FILL = dict(zip(ComponentKind.values, ("#e8f1fb", "#f1ecfb", "#eaf6ee"), strict=True))  # in lane order
 STATUS_COLOURS = {"covered": "#2e7d32", "planned": "#b26a00", "gap": "#9ca3af"}
 FONT = 'font-family="Liberation Sans, DejaVu Sans, Arial, sans-serif"'
 MAX_PER_LANE = 16
@@ -36,7 +37,7 @@ LANE_W, LANE_GAP, BOX_W, BOX_H, BOX_GAP, TOP = 196, 46, 166, 38, 10, 34
 def lanes_diagram(lanes: dict[str, list[dict]], flows: list[dict]) -> SafeString:
     """``lanes``: {kind: [{id, name, note}]}; ``flows``: [{source, target, personal_data, crosses_boundary}]."""
     shown, more = {}, {}
-    for kind in ("input", "model", "output"):
+    for kind in ComponentKind.values:
         items = lanes.get(kind, [])
         shown[kind] = items[:MAX_PER_LANE]
         more[kind] = len(items) - len(shown[kind])
@@ -45,12 +46,12 @@ def lanes_diagram(lanes: dict[str, list[dict]], flows: list[dict]) -> SafeString
     legend_y = TOP + rows * (BOX_H + BOX_GAP) + 14
     height = legend_y + 22
     body, pos = [], {}
-    for i, kind in enumerate(("input", "model", "output")):
+    for i, kind in enumerate(ComponentKind.values):
         x = i * (LANE_W + LANE_GAP)
         body.append(f'<rect x="{x}" y="0" width="{LANE_W}" height="{legend_y - 6}" rx="6" fill="{LANE_FILL[kind]}" '
                     f'stroke="#d0d7de"/>')
         body.append(f'<text x="{x + LANE_W / 2:g}" y="20" text-anchor="middle" font-size="12" font-weight="bold" '
-                    f'fill="#1b1f24" {FONT}>{LANE_TITLES[kind]}</text>')
+                    f'fill="#1b1f24" {FONT}>{ComponentKind(kind).lane_title}</text>')
         bx = x + (LANE_W - BOX_W) / 2
         for j, item in enumerate(shown[kind]):
             y = TOP + j * (BOX_H + BOX_GAP)
@@ -74,7 +75,7 @@ def lanes_diagram(lanes: dict[str, list[dict]], flows: list[dict]) -> SafeString
             continue
         body.append(_flow_path(pos[flow["source"]], pos[flow["target"]], flow))
     body.append(_legend(legend_y))
-    kinds = ", ".join(f"{len(lanes.get(k, []))} {LANE_TITLES[k].lower()}" for k in ("input", "model", "output"))
+    kinds = ", ".join(f"{len(lanes.get(k, []))} {k.lane_title.lower()}" for k in ComponentKind)
     return _svg(width, height, f"Lanes diagram: {kinds}, {len(flows)} flows", body)
 
 

@@ -1,4 +1,4 @@
-"""The register appends many audit events at once (the engine's reconcile writes one per risk it
+"""The register appends many audit events at once (re-suggesting writes one per risk it
 changes); the chain itself lives in threatmodel.audit."""
 
 from threatmodel.audit import AuditEntry, audit_record_many

@@ -6,11 +6,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from threatmodel import selectors as tm_selectors
+from threatmodel.forms import run_service
+from threatmodel.selectors import can_edit, require_edit
 
 from .. import selectors, services
 from ..forms import MitigationForm, MitigationTransitionForm
 from ..models import Mitigation, MitigationStatus
-from .common import can_edit, require_edit, run_service
 from .history import history_rows
 
 
@@ -36,7 +37,7 @@ def mitigation_create(request, pk):
         def write():
             created["m"] = services.mitigation_create(actor=request.user, system=system, **form.values())
 
-        if run_service(request, form, write):
+        if run_service(form, write):
             messages.success(request, "Mitigation added.")
             return redirect("mitigation_detail", pk=created["m"].pk)
     return render(request, "assessments/form.html", {"form": form, "system": system, "title": "New mitigation",
@@ -64,7 +65,7 @@ def mitigation_detail(request, pk):
     if request.method == "POST":
         require_edit(request.user, mitigation.system.team)
         form = MitigationForm(request.POST, system=mitigation.system, mitigation=mitigation)
-        if form.is_valid() and run_service(request, form, lambda: services.mitigation_update(
+        if form.is_valid() and run_service(form, lambda: services.mitigation_update(
                 actor=request.user, mitigation=mitigation, expected_version=form.cleaned_data["version"],
                 **form.values())):
             messages.success(request, "Mitigation saved.")
@@ -84,7 +85,7 @@ def mitigation_transition(request, pk):
     mitigation = selectors.mitigation_get(request.user, pk)
     require_edit(request.user, mitigation.system.team)
     form = MitigationTransitionForm(request.POST, mitigation=mitigation)
-    if form.is_valid() and run_service(request, form, lambda: services.mitigation_transition(
+    if form.is_valid() and run_service(form, lambda: services.mitigation_transition(
             actor=request.user, mitigation=mitigation, status=form.cleaned_data["status"],
             reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])):
         label = dict(MitigationStatus.choices)[form.cleaned_data["status"]].lower()

@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from threatmodel import selectors as tm_selectors
 from threatmodel.models import AISystem, Component
+from threatmodel.selectors import can_edit
 
 from .. import exports, selectors, services
 from ..forms import RegisterFilterForm
 from ..models import Risk
-from .common import can_edit, matrix_of
+from .common import matrix_of
 
 PAGE_SIZE = 100
 

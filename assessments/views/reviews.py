@@ -7,13 +7,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from threatmodel import selectors as tm_selectors
+from threatmodel.forms import run_service
 from threatmodel.models import Role
+from threatmodel.selectors import can_edit, require_edit
 
 from .. import scoring, selectors, services
 from ..catalog_info import catalog_release_info
 from ..forms import MatrixForm, SignOffForm
 from ..snapshot import register_hash, register_snapshot
-from .common import can_edit, require_edit, run_service
 
 
 @login_required
@@ -23,7 +24,7 @@ def system_reviews(request, pk):
     form = SignOffForm(request.POST or None)
     if request.method == "POST":
         require_edit(request.user, system.team)
-        if form.is_valid() and run_service(request, form, lambda: services.review_sign_off(
+        if form.is_valid() and run_service(form, lambda: services.review_sign_off(
                 actor=request.user, system=system, **form.cleaned_data)):
             messages.success(request, "Sign-off recorded.")
             return redirect("system_reviews", pk=system.pk)
@@ -51,7 +52,7 @@ def risk_matrix(request, slug):
             services.risk_matrix_update(actor=request.user, team=team, matrix=None)
             messages.success(request, "The risk matrix is back to the default.")
             return redirect("risk_matrix", slug=team.slug)
-        if form.is_valid() and run_service(request, form, lambda: services.risk_matrix_update(
+        if form.is_valid() and run_service(form, lambda: services.risk_matrix_update(
                 actor=request.user, team=team, matrix=form.matrix())):
             messages.success(request, "Risk matrix saved.")
             return redirect("risk_matrix", slug=team.slug)

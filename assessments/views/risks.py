@@ -8,12 +8,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from catalog.models import ControlTemplate
 from threatmodel import selectors as tm_selectors
+from threatmodel.forms import run_service
+from threatmodel.selectors import can_edit, require_edit
 
 from .. import selectors, services
 from ..forms import ResidualForm, RiskAcceptForm, RiskForm, RiskTransitionForm
 from ..models import Mitigation
 from ..services.residual import suggested_residual_for
-from .common import can_edit, require_edit, run_service
 from .history import history_rows
 
 
@@ -52,7 +53,7 @@ def risk_detail(request, pk):
     if request.method == "POST":
         require_edit(request.user, risk.system.team)
         form = RiskForm(request.POST, system=risk.system, risk=risk)
-        if form.is_valid() and run_service(request, form, lambda: services.risk_update(
+        if form.is_valid() and run_service(form, lambda: services.risk_update(
                 actor=request.user, risk=risk, expected_version=form.cleaned_data["version"], **form.changes())):
             messages.success(request, "Risk saved.")
             return redirect("risk_detail", pk=risk.pk)
@@ -81,7 +82,7 @@ def risk_create(request, pk):
                 component=d["component"], likelihood=d["likelihood"], impact=d["impact"], owner=d["owner"],
                 due=d["due"], treatment=d["treatment"] or "", mappings=form.mapping_refs())
 
-        if run_service(request, form, write):
+        if run_service(form, write):
             messages.success(request, "Risk added to the register.")
             return redirect("risk_detail", pk=created["risk"].pk)
     return render(request, "assessments/form.html", {"form": form, "system": system, "title": "New custom risk",
@@ -94,7 +95,7 @@ def risk_transition(request, pk):
     risk = _risk(request, pk)
     require_edit(request.user, risk.system.team)
     form = RiskTransitionForm(request.POST, risk=risk)
-    if form.is_valid() and run_service(request, form, lambda: services.risk_transition(
+    if form.is_valid() and run_service(form, lambda: services.risk_transition(
             actor=request.user, risk=risk, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"])):
         messages.success(request, f"Risk is now {form.cleaned_data['status']}.")
@@ -108,7 +109,7 @@ def risk_accept(request, pk):
     risk = _risk(request, pk)
     require_edit(request.user, risk.system.team)
     form = RiskAcceptForm(request.POST)
-    if form.is_valid() and run_service(request, form, lambda: services.risk_accept(
+    if form.is_valid() and run_service(form, lambda: services.risk_accept(
             actor=request.user, risk=risk, review_date=form.cleaned_data["review_date"],
             reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])):
         messages.success(request, "Risk accepted; you are recorded as its approver.")
@@ -125,11 +126,11 @@ def risk_residual(request, pk):
     if "use_rule" in request.POST:
         form.is_valid()
         version = form.cleaned_data.get("version") if hasattr(form, "cleaned_data") else None
-        if run_service(request, form, lambda: services.risk_set_residual(
+        if run_service(form, lambda: services.risk_set_residual(
                 actor=request.user, risk=risk, override=False, expected_version=version)):
             messages.success(request, "Residual score follows the mitigations again.")
             return redirect("risk_detail", pk=risk.pk)
-    elif form.is_valid() and run_service(request, form, lambda: services.risk_set_residual(
+    elif form.is_valid() and run_service(form, lambda: services.risk_set_residual(
             actor=request.user, risk=risk, likelihood=form.cleaned_data["likelihood"],
             impact=form.cleaned_data["impact"], reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"])):

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from threatmodel.models import ComponentKind
+
 from .. import scoring
 from ..models import MitigationStatus, RiskStatus, Treatment
 
@@ -23,7 +25,6 @@ TRANSITION_LABELS = {RiskStatus.MITIGATING: "Start mitigating", RiskStatus.CLOSE
                      RiskStatus.OPEN: "Back to open"}
 STATUS_LABELS = dict(RiskStatus.choices)
 MITIGATION_STATUS_LABELS = dict(MitigationStatus.choices)
-KIND_LABELS = {"input": "Input", "model": "Model", "output": "Output"}
 TREATMENT_LABELS = dict(Treatment.choices)
 _PK = 987654321
 
@@ -72,7 +73,7 @@ def card_body(risk, matrix, today=None) -> SafeString:
     ]
     component = getattr(risk, "component_obj", None)
     if component is not None:
-        where = f"on {KIND_LABELS.get(component.kind, '').lower()} <strong>{e(component.name)}</strong>"
+        where = f"on {ComponentKind(component.kind).label.lower()} <strong>{e(component.name)}</strong>"
     else:
         where = "on a component" if risk.component_id else "on the whole system"
     if st != RiskStatus.SUGGESTED:
@@ -177,7 +178,7 @@ def _group_title(component, count: int) -> str:
     if component is None:
         where = "The whole system"
     else:
-        where = f"{KIND_LABELS.get(component.kind, '')} <strong>{e(component.name)}</strong>"
+        where = f"{ComponentKind(component.kind).label} <strong>{e(component.name)}</strong>"
     return f'<h3 class="group-title">{where} <span class="count">{count}</span></h3>'
 
 

@@ -29,10 +29,6 @@ class SystemRow:
     new_threats: int = 0
 
     @property
-    def open_risks(self) -> int:
-        return sum(self.bands.values())
-
-    @property
     def band_list(self) -> list[dict]:
         return [{"band": b, "label": scoring.BAND_LABELS[b], "count": self.bands[b]} for b in reversed(scoring.BANDS)]
 

@@ -1,5 +1,5 @@
 """The system diagram: three lanes (inputs, models, outputs) with the components as cards and the data
-flows drawn between them. Pure Python (no Django): the layout, and its SVG (`to_svg`).
+flows drawn between them. Plain Python over the component kinds: the layout, and its SVG (`to_svg`).
 
 Two layouts are computed: `horizontal` (lanes side by side, for a projector or a laptop) and
 `vertical` (lanes stacked, for a phone). Flows leave a card on one side and enter the target on the
@@ -10,8 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
-LANES = (("input", "Inputs"), ("model", "Models"), ("output", "Outputs"))
-KIND_LABEL = {"input": "Input", "model": "Model", "output": "Output"}
+from threatmodel.models import ComponentKind
 
 # Geometry in SVG user units (the horizontal diagram is drawn about 1:1 on a 1280 px screen).
 LANE_W, LANE_GAP, PAD, HEADER = 238, 84, 12, 46
@@ -78,7 +77,7 @@ class Box:
         risk_text = f"{s.risks} open threat{'s' if s.risks != 1 else ''}"
         if s.top_band:
             risk_text += f", highest band {s.top_band}"
-        return (f"{KIND_LABEL.get(self.kind, self.kind)} {self.name}: {s.answered} of {s.questions} questions "
+        return (f"{ComponentKind(self.kind).label} {self.name}: {s.answered} of {s.questions} questions "
                 f"answered, {risk_text}. Edit.")
 
 
@@ -202,7 +201,7 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
     """Place `components` (id, kind, name) in their lanes and route `flows` (id, source_id, target_id,
     label, answers) between them."""
     stats = stats or {}
-    by_lane: dict[str, list] = {kind: [] for kind, _ in LANES}
+    by_lane: dict[str, list] = {kind: [] for kind in ComponentKind.values}
     for c in components:
         by_lane.setdefault(c.kind, []).append(c)
     boxes: dict[int, Box] = {}
@@ -210,7 +209,7 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
     if orientation == "horizontal":
         rows = max([len(v) for v in by_lane.values()] + [1])
         lane_h = HEADER + rows * (BOX_H + BOX_GAP) + PAD
-        for i, (kind, title) in enumerate(LANES):
+        for i, (kind, title) in enumerate((k.value, k.lane_title) for k in ComponentKind):
             x = PAD + i * (LANE_W + LANE_GAP)
             lanes.append(LaneBand(kind, title, x, PAD, LANE_W, lane_h, len(by_lane[kind])))
             for j, c in enumerate(by_lane[kind]):
@@ -221,7 +220,7 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
     else:
         y = PAD
         lane_w = V_WIDTH - 2 * PAD
-        for kind, title in LANES:
+        for kind, title in ((k.value, k.lane_title) for k in ComponentKind):
             n = len(by_lane[kind])
             h = HEADER + max(n, 1) * (BOX_H + BOX_GAP) + PAD - (BOX_GAP if n else 0)
             lanes.append(LaneBand(kind, title, PAD, y, lane_w, h, n))

@@ -4,15 +4,14 @@ field that someone else changed (`show_conflict`)."""
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
-from threatmodel.forms import ComponentForm, FlowForm, VersionedForm
+from threatmodel.forms import ComponentForm, FlowForm, ServiceErrorsMixin, VersionedForm
 
 from .. import scoring
 from ..models import ControlKind, MitigationStatus, Treatment
 
-__all__ = ["ComponentForm", "CustomRiskForm", "DismissForm", "FlowForm", "MitigationEditForm", "MitigationForm",
+__all__ = ["ComponentForm", "CustomRiskForm", "DismissForm", "FlowForm", "MitigationEditForm", "MitigateRiskForm",
            "RiskEditForm", "SystemQuestionsForm", "TransitionForm", "refresh_version", "show_conflict",
            "track_changes"]
 
@@ -24,18 +23,6 @@ TREATMENT_CHOICES = [(v, label) for v, label in Treatment.choices if v != Treatm
 
 def _members(team):
     return get_user_model().objects.filter(memberships__team=team).order_by("username")
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError next to the field it names (or at the top of the form)."""
-        aliases = getattr(self, "error_aliases", {})
-        if not hasattr(exc, "error_dict"):
-            self.add_error(None, exc.messages)
-            return
-        for name, messages in exc.message_dict.items():
-            name = aliases.get(name, name)
-            self.add_error(name if name in self.fields else None, messages)
 
 
 class SystemQuestionsForm(VersionedForm):
@@ -57,7 +44,7 @@ class DismissForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label="Why does this threat not apply?", widget=forms.Textarea(attrs={"rows": 2}),
                              max_length=2000,
                              error_messages={"required": "Give a reason: the next reviewer will read it."})
-    error_aliases = {"status_reason": "reason"}
+    field_aliases = {"status_reason": "reason"}
 
 
 class _RiskFields(ServiceErrorsMixin, forms.Form):
@@ -77,7 +64,7 @@ class RiskEditForm(_RiskFields):
     residual_impact = forms.TypedChoiceField(label="Residual impact", choices=IMPACT_CHOICES, coerce=int)
     residual_reason = forms.CharField(label="Reason for the override", required=False,
                                       widget=forms.Textarea(attrs={"rows": 2}))
-    error_aliases = {"residual_override_reason": "residual_reason"}
+    field_aliases = {"residual_override_reason": "residual_reason"}
 
     def __init__(self, *args, risk, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,7 +102,7 @@ class CustomRiskForm(_RiskFields):
             (c.pk, f"{c.get_kind_display()}: {c.name}") for c in components]
 
 
-class MitigationForm(ServiceErrorsMixin, forms.Form):
+class MitigateRiskForm(ServiceErrorsMixin, forms.Form):
     """Mitigate a risk: one of its suggested controls, an existing mitigation, or one written here."""
 
     source = forms.ChoiceField(label="Mitigation", widget=forms.RadioSelect)
@@ -129,7 +116,7 @@ class MitigationForm(ServiceErrorsMixin, forms.Form):
     due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     risks = forms.TypedMultipleChoiceField(coerce=int, label="Addresses these risks",
                                            help_text="Hold Ctrl (or Cmd) to choose several.")
-    error_aliases = {"control": "source"}
+    field_aliases = {"control": "source"}
 
     def __init__(self, *args, risk, controls, mitigations, candidates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,7 +28,7 @@ from assessments import services as reg
 from threatmodel import services as tm
 from threatmodel.webhooks.services import webhook_create
 
-from ..assessments.factories import make_support_system
+from ..factories import make_support_system
 
 POSITIVE_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
 NEGATIVE_EXAMPLES = max(4, POSITIVE_EXAMPLES // 2)

@@ -1,16 +1,10 @@
-"""Fixtures for the register's tests.
-
-`catalog` loads the real catalog (catalog/data) once per test module inside a transaction that is
-rolled back when the module ends, so other apps' tests never see it; each test runs in a savepoint
-inside it, as usual.
-"""
+"""Fixtures for the register's tests (the real catalog is loaded once per session, tests/conftest.py)."""
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
-from catalog.engine import current_catalog
 from config.celery import app as celery_app
+
+from ..factories import make_support_system
 
 
 @pytest.fixture(autouse=True)
@@ -21,24 +15,8 @@ def _eager_tasks(monkeypatch):
     monkeypatch.setattr(celery_app.conf, "task_eager_propagates", True)
 
 
-@pytest.fixture(scope="module")
-def catalog(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_catalog", quiet=True, stdout=_Null())
-        yield current_catalog()
-        transaction.set_rollback(True)
-
-
-class _Null:
-    def write(self, *_args, **_kwargs):
-        return 0
-
-    def flush(self):
-        return None
 
 
 @pytest.fixture
 def system(catalog, team, contributor):
-    from .factories import make_support_system
-
     return make_support_system(team, contributor)

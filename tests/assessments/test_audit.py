@@ -14,7 +14,7 @@ from assessments.models import ExternalRef, Mitigation, Review, Risk
 from threatmodel.audit import audit_verify
 from threatmodel.models import AuditEvent
 
-from .factories import custom_risk, in_days
+from ..factories import custom_risk, in_days
 
 pytestmark = pytest.mark.django_db
 

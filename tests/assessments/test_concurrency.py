@@ -10,17 +10,17 @@ from django.core.management import call_command
 from django.db import connection
 
 from assessments.models import Risk
-from assessments.reconcile import reconcile_system
+from assessments.resuggest import resuggest_system
 from threatmodel.audit import audit_verify
 from threatmodel.models import AuditEvent
 
 from ..conftest import need_service, uses_postgres
-from .factories import make_support_system
+from ..factories import make_support_system
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_reconciles_suggest_each_threat_once(team, contributor):
-    need_service("PostgreSQL", uses_postgres(), "concurrent reconciles need real row locks")
+def test_concurrent_resuggests_suggest_each_threat_once(team, contributor):
+    need_service("PostgreSQL", uses_postgres(), "concurrent re-suggests need real row locks")
     with open("/dev/null", "w") as null:
         call_command("load_catalog", quiet=True, stdout=null)
     system = make_support_system(team, contributor)
@@ -32,7 +32,7 @@ def test_concurrent_reconciles_suggest_each_threat_once(team, contributor):
     def run():
         try:
             barrier.wait()
-            results.append(reconcile_system(system.pk))
+            results.append(resuggest_system(system.pk))
         except Exception as exc:  # surfaced below
             errors.append(exc)
         finally:

@@ -11,7 +11,7 @@ from assessments import services
 from assessments.exports import HEADERS, escape_cell, safe_sheet_name, write_xlsx
 from assessments.models import Risk
 
-from .factories import custom_risk
+from ..factories import custom_risk
 
 pytestmark = pytest.mark.django_db
 

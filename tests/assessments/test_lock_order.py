@@ -14,7 +14,7 @@ from django.db import OperationalError, connection
 
 from assessments import tasks
 from assessments.models import Risk
-from assessments.reconcile import reconcile_system
+from assessments.resuggest import resuggest_system
 from threatmodel import services as tm
 
 from ..conftest import need_service, uses_postgres
@@ -47,7 +47,7 @@ def test_resuggests_racing_component_writes_do_not_deadlock(team, owner):
         work = [lambda n=n, system=system: tm.component_create(
             actor=owner, system=system, kind=("input", "model", "output", "input")[n], name=f"C{n}",
             answers=ANSWERS[n]) for n in range(4)]
-        work += [lambda system=system: reconcile_system(system.pk)] * 2
+        work += [lambda system=system: resuggest_system(system.pk)] * 2
         barrier = threading.Barrier(len(work))
         threads = [threading.Thread(target=run, args=(fn,)) for fn in work]
         for t in threads:
@@ -55,7 +55,7 @@ def test_resuggests_racing_component_writes_do_not_deadlock(team, owner):
         for t in threads:
             t.join(60)
         assert not errors, f"round {i}: {errors}"
-        reconcile_system(system.pk)
+        resuggest_system(system.pk)
         assert system.components.count() == 4
 
 
@@ -64,10 +64,10 @@ class _Deadlock(Exception):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_resuggest_task_that_loses_a_deadlock_runs_again(team, owner, monkeypatch):
+def test_a_resuggest_task_that_loses_a_deadlock_runs_again(empty_catalog, team, owner, monkeypatch):
     system = make_system(team, owner, name="Retried")
     calls = []
-    original = reconcile_system
+    original = resuggest_system
 
     def deadlock_once(system_id, **kwargs):
         calls.append(system_id)
@@ -75,8 +75,8 @@ def test_a_resuggest_task_that_loses_a_deadlock_runs_again(team, owner, monkeypa
             raise OperationalError("deadlock detected") from _Deadlock()
         return original(system_id, **kwargs)
 
-    monkeypatch.setattr("assessments.reconcile.reconcile_system", deadlock_once)
-    result = tasks.resuggest_system.run(system.pk)
+    monkeypatch.setattr("assessments.resuggest.resuggest_system", deadlock_once)
+    result = tasks.resuggest_system_task.run(system.pk)
     assert calls == [system.pk, system.pk] and result["system"] == system.pk
     assert Risk.objects.filter(system=system).count() == 0  # no catalog loaded: nothing to suggest, nothing lost
 
@@ -90,7 +90,7 @@ def test_other_database_errors_are_not_retried(team, owner, monkeypatch):
         calls.append(system_id)
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("assessments.reconcile.reconcile_system", broken)
+    monkeypatch.setattr("assessments.resuggest.resuggest_system", broken)
     with pytest.raises(OperationalError):
-        tasks.resuggest_system.run(system.pk)
+        tasks.resuggest_system_task.run(system.pk)
     assert calls == [system.pk]

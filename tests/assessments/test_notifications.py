@@ -11,8 +11,7 @@ from assessments.models import NotificationLog, Risk
 from assessments.notifications import digest_items, send_daily_digests
 from threatmodel.models import Membership, Role
 
-from ..factories import member
-from .factories import custom_risk, in_days
+from ..factories import custom_risk, in_days, member
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from assessments import services
 from assessments.models import ExternalRef, Mitigation, Review, Risk, RiskStatus
-from assessments.reconcile import reconcile_system
+from assessments.resuggest import resuggest_system
 from assessments.snapshot import register_hash, register_snapshot
 from threatmodel.audit import audit_verify
 from threatmodel.exceptions import VersionConflict
 from threatmodel.models import AuditEvent, Role, Tombstone
 
-from ..factories import make_system, member
-from .factories import custom_risk, in_days
+from ..factories import custom_risk, in_days, make_system, member
 
 pytestmark = pytest.mark.django_db
 
@@ -404,7 +403,7 @@ def test_approver_sends_back_with_a_comment_and_the_author_starts_again(system, 
 
 def test_snapshot_hash_is_stable_and_tracks_decisions(system, contributor):
     first = register_hash(register_snapshot(system))
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     assert register_hash(register_snapshot(system)) == first
     risk = Risk.objects.filter(system=system).first()
     services.risk_transition(actor=contributor, risk=risk, status="open")

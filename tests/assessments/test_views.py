@@ -15,8 +15,7 @@ from assessments.models import Mitigation, Review, Risk, RiskStatus
 from catalog.models import FrameworkItem
 from threatmodel.models import AuditEvent, Role
 
-from ..factories import member
-from .factories import custom_risk, in_days
+from ..factories import custom_risk, in_days, member
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +279,16 @@ def test_member_outside_the_team_is_not_offered_as_owner(login, system, contribu
     stranger = member(other_team, Role.OWNER)
     page = login(contributor).get(reverse("risk_create", args=[system.pk]))
     assert stranger.username not in page.content.decode()
+
+
+def test_mitigation_statuses_are_the_same_on_the_register_and_in_the_workshop(system, contributor):
+    """Both pages offer the statuses the mitigation can move to, "Implemented" included."""
+    from assessments.forms import MitigationTransitionForm
+    from assessments.workshop.forms import MitigationEditForm
+
+    mitigation = services.mitigation_create(actor=contributor, system=system, title="Filter prompts")
+    mitigation = services.mitigation_transition(actor=contributor, mitigation=mitigation, status="in_progress")
+    register = dict(MitigationTransitionForm(mitigation=mitigation).fields["status"].choices)
+    workshop = dict(MitigationEditForm(mitigation=mitigation, candidates=[]).fields["status"].choices)
+    workshop.pop(mitigation.status)  # the workshop's form also shows where it is now
+    assert register == workshop and register["implemented"] == "Implemented"

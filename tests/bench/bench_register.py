@@ -1,7 +1,7 @@
 """Benchmark: re-suggesting a 200-component system, end to end, on the configured database.
 
 End to end = what the Celery task does: read the system's model, evaluate the whole catalog,
-reconcile the register (insert the new suggestions), append one chained audit event per change,
+re-suggest: update the register (insert the new suggestions), append one chained audit event per change,
 commit. Measured on an empty register (every suggestion is new: the worst case), with nothing
 changed (the common case: a task delivered twice, or a change that moves no threat), and after
 one component changed. The compiled catalog is warm (a worker compiles it once per release).
@@ -92,7 +92,7 @@ def _reset_register(system) -> None:
 def measure(repeats: int = REPEATS) -> dict:
     from django.core.management import call_command
 
-    from assessments.reconcile import reconcile_system, system_facts
+    from assessments.resuggest import resuggest_system, system_facts
     from catalog.engine import current_catalog, evaluate
     from threatmodel.audit import audit_verify
     from threatmodel.models import AISystem, Component
@@ -114,7 +114,7 @@ def measure(repeats: int = REPEATS) -> dict:
         if i:
             _reset_register(system)
         start = time.perf_counter()
-        result = reconcile_system(system.pk, catalog=current_catalog())
+        result = resuggest_system(system.pk, catalog=current_catalog())
         full_times.append(time.perf_counter() - start)
         created = len(result.created)
     assert created == len(matches), (created, len(matches))
@@ -123,7 +123,7 @@ def measure(repeats: int = REPEATS) -> dict:
     noop_times = []
     for _ in range(5):
         start = time.perf_counter()
-        result = reconcile_system(system.pk, catalog=current_catalog())
+        result = resuggest_system(system.pk, catalog=current_catalog())
         noop_times.append(time.perf_counter() - start)
         assert not result.changed
 
@@ -138,7 +138,7 @@ def measure(repeats: int = REPEATS) -> dict:
         Component.objects.filter(pk=target.pk).update(answers=answers)
         target.answers = answers
         start = time.perf_counter()
-        reconcile_system(system.pk, catalog=current_catalog())
+        resuggest_system(system.pk, catalog=current_catalog())
         change_times.append(time.perf_counter() - start)
 
     return {

@@ -41,7 +41,7 @@ def build_register(seed: int = 7):
     from django.db import transaction
 
     from assessments.models import Mitigation, Risk, Treatment
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system
     from assessments.services.audit import AuditEntry, audit_record_many
     from catalog.models import ControlTemplate, ThreatTemplate
     from threatmodel.demo import build_support_assistant
@@ -57,7 +57,7 @@ def build_register(seed: int = 7):
     for user in (owner, approver):
         Membership.objects.create(team=team, user=user, role="owner")
     system = build_support_assistant(actor=owner, team=team)
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     Risk.objects.filter(system=system).delete()
     kinds = ["input", "model", "output"]
     components = Component.objects.bulk_create([

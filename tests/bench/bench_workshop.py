@@ -77,9 +77,8 @@ def build(components: int = COMPONENTS, risks: int = RISKS):
 
     from assessments import services
     from assessments.models import Risk, RiskStatus
-    from assessments.reconcile import reconcile_system
-    from tests.factories import TeamFactory, member
-    from tests.workshop.helpers import big_system
+    from assessments.resuggest import resuggest_system
+    from tests.factories import TeamFactory, big_system, member
     from threatmodel.demo import build_support_assistant
     from threatmodel.models import Role
 
@@ -99,7 +98,7 @@ def build(components: int = COMPONENTS, risks: int = RISKS):
         services.risk_create(actor=owner, system=system, title=f"Bench custom risk {i}", likelihood=1 + i % 5,
                              impact=1 + i % 4)
     demo = build_support_assistant(actor=owner, team=team)
-    reconcile_system(demo.pk)
+    resuggest_system(demo.pk)
     return owner, system, demo
 
 

@@ -34,6 +34,13 @@ def data_dir(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True)
+def _catalog_tests_start_empty(request):
+    """The catalog's own tests load releases themselves: they start from an empty catalog."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("empty_catalog")
+
+
 @pytest.fixture
 def loaded(db):
     """The real catalog loaded into the test database."""

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from assessments.models import Risk
-from assessments.reconcile import reconcile_system
+from assessments.resuggest import resuggest_system
 from assessments.selectors import new_since_review_count
 from catalog.engine.current import clear_cache
 from tests.factories import make_component, make_flow, make_system
@@ -26,7 +26,7 @@ def coding_agent(team, **answers):
     request = make_component(system, "input", "Developer request", {"source": "employees", "purpose": ["prompt"]})
     model = make_component(system, "model", "Agent", {**AGENT, **answers})
     make_flow(system, request, model)
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     return system, model
 
 
@@ -56,7 +56,7 @@ def test_an_unacted_suggestion_follows_a_changed_answer(loaded, team, owner):
     system, model = coding_agent(team)
     assert runaway(system).likelihood == 4
     tm_services.component_update(actor=owner, component=model, answers={**model.answers, "rate_limited": True})
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     risk = runaway(system)
     assert risk.likelihood == 2 and any("rate limited" in line for line in risk.why)
 

@@ -15,12 +15,12 @@ BLOCKING = {"serious", "critical"}
 def demo(workshop_team):
     from assessments import services
     from assessments.models import Risk
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system
     from threatmodel.demo import build_support_assistant
 
     fran, eli = workshop_team["facilitator"], workshop_team["engineer"]
     system = build_support_assistant(actor=fran, team=workshop_team["team"])
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     risks = list(Risk.objects.filter(system=system).order_by("id")[:4])
     for risk in risks[:3]:
         services.risk_transition(actor=fran, risk=risk, status="open")

@@ -120,11 +120,11 @@ def _artifact(name: str) -> str:
 
 @pytest.fixture
 def support_system(workshop_team):
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system
     from threatmodel.demo import build_support_assistant
 
     system = build_support_assistant(actor=workshop_team["facilitator"], team=workshop_team["team"])
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     return system
 
 

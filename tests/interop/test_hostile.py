@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from assessments.interop import detect, limits, services
 from assessments.interop.errors import ImportProblem
 from assessments.interop.formats import otm, system_export, threat_composer, threat_dragon
-from assessments.interop.plan import KINDS, normalise
+from assessments.interop.plan import normalise
 from assessments.interop.prepare import prepare
 from assessments.interop.reader import Node
 from assessments.models import ImportRecord
-from threatmodel.models import AISystem
+from threatmodel.models import AISystem, ComponentKind
 
 from .conftest import fixture_bytes
 
@@ -186,7 +186,7 @@ def check_plan(plan) -> None:
     components = {c.source_id for c in plan.components}
     assert len(components) == len(plan.components)
     for c in plan.components:
-        assert c.kind in KINDS and isinstance(c.name, str) and 0 < len(c.name) <= 200
+        assert c.kind in ComponentKind.values and isinstance(c.name, str) and 0 < len(c.name) <= 200
     for f in plan.flows:
         assert f.source in components and f.target in components and f.source != f.target and len(f.label) <= 200
     for r in plan.risks:

@@ -15,8 +15,7 @@ from assessments.models import Risk
 from threatmodel.audit import audit_verify
 from threatmodel.models import AISystem, AuditEvent, Role
 
-from ..factories import member
-from .builders import join, rich_system
+from ..factories import join, member, rich_system
 
 pytestmark = pytest.mark.django_db
 

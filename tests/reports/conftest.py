@@ -1,32 +1,12 @@
-"""Fixtures for report tests: the real catalog (loaded once per module, rolled back), a seeded system,
-media files in a temporary directory, and helpers to read PDFs."""
+"""Fixtures for report tests: a seeded system, media files in a temporary directory, and helpers to
+read PDFs (the real catalog is loaded once per session, tests/conftest.py)."""
 
-import datetime
 import io
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.utils import timezone
 from pypdf import PdfReader
 
-from catalog.engine import current_catalog
-
-
-class _Null:
-    def write(self, *_args, **_kwargs):
-        return 0
-
-    def flush(self):
-        return None
-
-
-@pytest.fixture(scope="module")
-def catalog(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_catalog", quiet=True, stdout=_Null())
-        yield current_catalog()
-        transaction.set_rollback(True)
+from ..factories import in_days  # noqa: F401  (re-exported for the report tests)
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +22,6 @@ def pdf_text(data: bytes) -> str:
 
 def squeeze(text: str) -> str:
     return "".join(text.split())
-
-
-def in_days(n: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=n)
 
 
 def seed_register(system, owner, approver):

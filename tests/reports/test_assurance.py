@@ -29,9 +29,9 @@ def people(team):
 def seeded(catalog, team, people):
     owner, approver = people
     system = build_support_assistant(actor=owner, team=team)
-    from assessments.reconcile import reconcile_system
+    from assessments.resuggest import resuggest_system
 
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     return system, seed_register(system, owner, approver)
 
 

@@ -81,7 +81,7 @@ def test_broker_outage_fails_the_report_with_a_message(system, owner, django_cap
     def down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
 
-    monkeypatch.setattr(render_report, "delay", down)
+    monkeypatch.setattr(render_report, "apply_async", down)
     report = request(system, owner, "pia", django_capture_on_commit_callbacks)
     assert report.status == "failed"
     assert "could not be queued" in report.error and "ConnectionError" in report.error

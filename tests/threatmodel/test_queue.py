@@ -31,7 +31,7 @@ def _reset_pool():
 
 def test_broker_down_records_the_task(broker_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        queue.enqueue(worker_heartbeat, "outage")
+        queue.enqueue(worker_heartbeat.name, "outage")
     pending = PendingTask.objects.get()
     assert pending.task_name == "threatmodel.worker_heartbeat" and pending.args == ["outage"]
     assert pending.error
@@ -41,7 +41,7 @@ def test_broker_down_records_the_task(broker_down, django_capture_on_commit_call
 
 
 def test_pending_tasks_run_when_the_broker_is_back(broker_down, monkeypatch):
-    queue.send(worker_heartbeat, "later")
+    queue.send(worker_heartbeat.name, "later")
     assert PendingTask.objects.count() == 1
     monkeypatch.setattr(app.conf, "task_always_eager", True)  # "back": eager stands in for a worker here
     call_command("flush_pending_tasks")

@@ -1,10 +1,8 @@
 import pytest
 
-from ..assessments.conftest import catalog  # noqa: F401  (the real catalog, loaded once per module)
+from ..factories import make_support_system
 
 
 @pytest.fixture
-def rag(catalog, team, contributor):  # noqa: F811
-    from ..assessments.factories import make_support_system
-
+def rag(catalog, team, contributor):
     return make_support_system(team, contributor)

@@ -1,13 +1,8 @@
-"""Builders for the workshop tests (and the workshop benchmark)."""
+"""Helpers for the workshop tests: htmx headers, finding a suggestion, reading a form's values."""
 
-import random
 from html.parser import HTMLParser
 
-from assessments import services
-from assessments.models import Risk, RiskStatus
-from assessments.reconcile import reconcile_system
-from catalog.questions import questions_for
-from threatmodel.models import AISystem, Component, DataFlow
+from assessments.models import Risk
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -17,60 +12,6 @@ def suggestion(system, ref: str, component_name: str | None = None) -> Risk:
     if component_name:
         qs = qs.filter(component__name=component_name)
     return qs.order_by("id").first()
-
-
-def _answers(rng: random.Random, scope: str, answered: float = 0.8) -> dict:
-    out = {}
-    for q in questions_for(scope):
-        if rng.random() > answered:
-            continue
-        if q.type == "bool":
-            out[q.key] = rng.random() < 0.6
-        elif q.type == "choice":
-            out[q.key] = rng.choice(q.choices)[0]
-        else:
-            out[q.key] = [v for v, _ in rng.sample(q.choices, k=rng.randint(1, min(3, len(q.choices))))]
-    return out
-
-
-def big_system(team, actor, *, components: int = 60, seed: int = 7, name: str = "Big system",
-               accept: int = 40, dismiss: int = 10, mitigate: int = 10, custom: int = 5) -> AISystem:
-    """A system with `components` components, flows between them, the engine's suggestions, and a register
-    with accepted, dismissed, mitigated and custom risks. Bulk writes for the model (fast), the register's
-    services for the decisions (realistic versions, links and audit)."""
-    rng = random.Random(seed)
-    system = AISystem.objects.create(team=team, name=name, slug=f"big-{seed}-{components}",
-                                     answers=_answers(rng, "system"))
-    kinds = ["input", "model", "output"]
-    comps = Component.objects.bulk_create([
-        Component(system=system, kind=kinds[i % 3] if i >= 3 else kinds[i], name=f"{kinds[i % 3]} {i}",
-                  answers=_answers(rng, kinds[i % 3]), position=i)
-        for i in range(components)])
-    models = [c for c in comps if c.kind == "model"]
-    flows = []
-    for c in comps:
-        if c.kind == "input":
-            flows.append(DataFlow(system=system, source=c, target=rng.choice(models), label="data",
-                                  answers=_answers(rng, "flow")))
-        elif c.kind == "output":
-            flows.append(DataFlow(system=system, source=rng.choice(models), target=c, label="answer",
-                                  answers=_answers(rng, "flow")))
-    DataFlow.objects.bulk_create(flows)
-    reconcile_system(system.pk)
-    risks = list(Risk.objects.filter(system=system, status=RiskStatus.SUGGESTED).order_by("id"))
-    rng.shuffle(risks)
-    accepted = risks[:accept]
-    for risk in accepted:
-        services.risk_transition(actor=actor, risk=risk, status="open")
-    for risk in risks[accept:accept + dismiss]:
-        services.risk_transition(actor=actor, risk=risk, status="dismissed", reason="Not in scope")
-    for i, risk in enumerate(accepted[:mitigate]):
-        services.mitigation_create(actor=actor, system=system, title=f"Mitigation {i}", owner=actor,
-                                   risks=[risk.pk, accepted[-1 - i].pk])
-    for i in range(custom):
-        services.risk_create(actor=actor, system=system, title=f"Custom risk {i}", component=comps[i].pk,
-                             likelihood=1 + i % 5, impact=1 + (i * 2) % 5, owner=actor)
-    return system
 
 
 class _FormParser(HTMLParser):

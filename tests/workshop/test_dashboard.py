@@ -13,8 +13,8 @@ from assessments import services
 from assessments.models import Risk, SystemReviewState
 from threatmodel.models import Role
 
-from ..factories import member
-from .helpers import big_system, suggestion
+from ..factories import big_system, member
+from .helpers import suggestion
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from assessments import services
 from assessments.models import Mitigation, Risk, RiskStatus
 from threatmodel.models import Component, Role
 
-from ..factories import member
-from .helpers import HX, big_system, suggestion
+from ..factories import big_system, member
+from .helpers import HX, suggestion
 
 pytestmark = pytest.mark.django_db
 

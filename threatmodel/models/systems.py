@@ -33,9 +33,16 @@ class AISystem(Versioned):
 
 
 class ComponentKind(models.TextChoices):
+    """The three lanes of a model, in lane order. Every surface reads the kinds and their labels here."""
+
     INPUT = "input", "Input"
     MODEL = "model", "Model"
     OUTPUT = "output", "Output"
+
+    @property
+    def lane_title(self) -> str:
+        """The heading of the kind's lane: Inputs, Models, Outputs."""
+        return f"{self.label}s"
 
 
 class Component(Versioned):

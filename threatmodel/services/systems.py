@@ -6,7 +6,7 @@ from catalog.questions import validate_answers
 
 from .. import events
 from ..audit import audit_record, diff
-from ..models import AISystem, Component, DataFlow, Role, Tombstone
+from ..models import AISystem, Component, ComponentKind, DataFlow, Role, Tombstone
 from .common import apply_changes, bump, check_version, ensure_member_user, lock_system, require_role, snapshot
 
 SYSTEM_FIELDS = ("name", "description", "lifecycle_stage", "owner", "answers")
@@ -102,8 +102,8 @@ def system_delete(*, actor, system: AISystem, expected_version: int | None = Non
 def component_create(*, actor, system: AISystem, kind: str, name: str, description: str = "",
                      answers: dict | None = None, position: int | None = None) -> Component:
     require_role(actor, system.team, Role.CONTRIBUTOR)
-    if kind not in {"input", "model", "output"}:
-        raise ValidationError({"kind": f"'{kind}' is not one of input, model, output."})
+    if kind not in ComponentKind.values:
+        raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ComponentKind.values)}."})
     with transaction.atomic():
         lock_system(system.pk)
         if position is None:
@@ -128,8 +128,8 @@ def component_update(*, actor, component: Component, expected_version: int | Non
                      .get(pk=component.pk))
         check_version(component, expected_version)
         kind = changes.get("kind", component.kind)
-        if kind not in {"input", "model", "output"}:
-            raise ValidationError({"kind": f"'{kind}' is not one of input, model, output."})
+        if kind not in ComponentKind.values:
+            raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ComponentKind.values)}."})
         if "answers" in changes or "kind" in changes:
             changes["answers"] = _validated_answers(kind, changes.get("answers", component.answers))
         before = snapshot(component, COMPONENT_FIELDS)

@@ -43,10 +43,10 @@ def emit(team, event_type: str, payload: dict, *, webhooks=None) -> str | None:
 
 def enqueue(delivery_ids) -> None:
     """Hand deliveries to Celery. A broker outage loses nothing: the sweeper (`deliver_due`) finds them."""
-    from .tasks import deliver_webhook
+    from ..queue import send
 
     for pk in delivery_ids:
         try:
-            deliver_webhook.delay(pk)
+            send("threatmodel.webhooks.deliver", pk, keep=False)
         except Exception:  # broker down, or (eager mode) an unexpected error: the sweeper retries
             log.exception("could not queue webhook delivery %s", pk)

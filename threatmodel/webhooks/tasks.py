@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from ..queue import send
 from . import delivery as sending
 
 
@@ -19,7 +20,7 @@ def deliver_webhook(delivery_id: int) -> str:
     if result is None:
         return "skipped"
     if result.status == "retrying" and not app.conf.task_always_eager:
-        deliver_webhook.apply_async((result.pk,), eta=result.next_attempt_at)
+        send(deliver_webhook.name, result.pk, keep=False, eta=result.next_attempt_at)
     return result.status
 
 
@@ -29,5 +30,5 @@ def deliver_due() -> int:
     e.g. those whose task was lost with a broker outage or scheduled before a restart."""
     ids = sending.due(timezone.now())
     for pk in ids:
-        deliver_webhook.delay(pk)
+        send(deliver_webhook.name, pk, keep=False)
     return len(ids)

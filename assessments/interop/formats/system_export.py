@@ -4,6 +4,8 @@ Read strictly: every field is checked against the published schema's types and v
 value is an ImportProblem naming its path), because a restore must be exact or not happen at all.
 """
 
+from threatmodel.models import ComponentKind
+
 from ...models import (
     ControlKind,
     DpiaResult,
@@ -80,7 +82,7 @@ def parse(root: Node, *, filename: str = "") -> Plan:
 
     for node in root.array("components"):
         node.require_object()
-        kind = _choice(node, "kind", ("input", "model", "output"))
+        kind = _choice(node, "kind", tuple(ComponentKind.values))
         position = node.get("position").value
         if position is not None and (isinstance(position, bool) or not isinstance(position, int) or position < 0):
             node.get("position").fail("must be a whole number from 0")

@@ -2,12 +2,12 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.reconcile import reconcile_system
+from assessments.resuggest import resuggest_system
 from threatmodel.models import AISystem
 
 
 class Command(BaseCommand):
-    help = "Re-run the threat engine and reconcile the register of some or all systems (idempotent)."
+    help = "Re-run the threat engine and bring the register of some or all systems in step with it (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--system", type=int, action="append", default=[], help="A system id (repeatable).")
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if (system or team) and not ids:
             raise CommandError("no system matches")
         for pk in ids:
-            result = reconcile_system(pk)
+            result = resuggest_system(pk)
             d = result.as_dict()
             self.stdout.write(f"system {pk}: {d['matches']} matches; {d['created']} suggested, {d['removed']} removed, "
                               f"{d['staled']} stale, {d['resuggested']} suggested again, {d['refreshed']} refreshed"

@@ -6,9 +6,8 @@ from django.utils import timezone
 from catalog.models import CatalogRelease
 from catalog.questions import questions_for
 from threatmodel.audit import audit_verify
+from threatmodel.models import ComponentKind
 from threatmodel.selectors import system_model
-
-KINDS = ("input", "model", "output")
 
 
 def person(user) -> str:
@@ -63,7 +62,7 @@ def component_note(component) -> str:
 def scope_section(system) -> dict:
     components, flows = system_model(system)
     names = {c.pk: c.name for c in components}
-    lanes = {kind: [] for kind in KINDS}
+    lanes = {kind: [] for kind in ComponentKind.values}
     for c in components:
         lanes[c.kind].append({"id": c.pk, "name": c.name, "description": c.description, "note": component_note(c),
                               "answers": answers_table(c.kind, c.answers)})
@@ -84,7 +83,7 @@ def scope_section(system) -> dict:
         "answers": answers_table("system", system.answers),
         "lanes": lanes,
         "flows": flow_rows,
-        "counts": {kind: len(lanes[kind]) for kind in KINDS} | {"flows": len(flow_rows)},
+        "counts": {kind: len(lanes[kind]) for kind in ComponentKind.values} | {"flows": len(flow_rows)},
     }
 
 

@@ -1,1 +1,1 @@
-"""Workshop pages: thin views over the workshop selectors and the services of both apps."""
+"""Workshop pages: thin views over the workshop selectors and presenter and the services of both apps."""

@@ -1,12 +1,11 @@
 """What every workshop view shares: access checks, fragment-or-page rendering, the refresh signal."""
 
-from django.core.exceptions import PermissionDenied
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
-from threatmodel.models import Role
+from threatmodel.selectors import require_edit
 
 from ... import scoring
 from .. import cards, selectors
@@ -28,15 +27,10 @@ def card_lists(request, register, can_edit: bool) -> dict:
             for name in ("suggestions", "register", "closed", "dismissed")}
 
 
-def require_edit(role: str) -> None:
-    if not selectors.can_edit(role):
-        raise PermissionDenied(f"You need the {Role.CONTRIBUTOR} role in this team to change the workshop.")
-
-
 def system_for(request, pk, *, edit: bool = False):
     system, role = selectors.workshop_system(request.user, pk)
     if edit:
-        require_edit(role)
+        require_edit(request.user, system.team, role=role)
     return system, role
 
 

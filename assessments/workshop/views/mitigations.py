@@ -6,17 +6,18 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from threatmodel import selectors as tm_selectors
 from threatmodel.exceptions import VersionConflict
 
 from ... import services
 from ...models import Risk
-from .. import selectors
+from .. import presenter, selectors
 from ..forms import MitigationEditForm, refresh_version, show_conflict, track_changes
-from .common import CONFLICT, INVALID, changed, done, require_edit, role_for
+from .common import CONFLICT, INVALID, changed, done
 
 
 def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extra):
-    mitigation = selectors.mitigation_for_card(mitigation)
+    mitigation = presenter.mitigation_for_card(mitigation)
     context = {"m": mitigation, "mode": mode, "system": mitigation.system, "can_edit": can_edit, **extra}
     if request.htmx:
         return render(request, "workshop/_mitigation_card.html", context, status=status)
@@ -28,7 +29,7 @@ def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extr
 
 def _form(mitigation, data=None):
     candidates = list(Risk.objects.filter(system=mitigation.system_id, status__in=selectors.ACTIVE).order_by("id"))
-    return track_changes(MitigationEditForm(data, mitigation=selectors.mitigation_for_card(mitigation),
+    return track_changes(MitigationEditForm(data, mitigation=presenter.mitigation_for_card(mitigation),
                                             candidates=candidates))
 
 
@@ -36,14 +37,14 @@ def _form(mitigation, data=None):
 @require_GET
 def mitigation_card(request, pk):
     m = selectors.mitigation_get(request.user, pk)
-    return _card(request, m, can_edit=selectors.can_edit(role_for(request, m.system)))
+    return _card(request, m, can_edit=tm_selectors.can_edit(request.user, m.system.team))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def mitigation_edit(request, pk):
     m = selectors.mitigation_get(request.user, pk)
-    require_edit(role_for(request, m.system))
+    tm_selectors.require_edit(request.user, m.system.team)
     form = _form(m, request.POST or None)
     if request.method == "GET":
         return _card(request, m, mode="edit", form=form)

@@ -5,33 +5,32 @@ change and the register re-suggests on commit).
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.views.decorators.http import require_http_methods, require_POST
 
 from threatmodel import selectors as tm_selectors
 from threatmodel import services as tm_services
-from threatmodel.exceptions import VersionConflict
+from threatmodel.forms import run_service
+from threatmodel.models import ComponentKind
+from threatmodel.selectors import can_edit, require_edit
 
-from .. import selectors
 from ..forms import ComponentForm, FlowForm, SystemQuestionsForm, show_conflict, track_changes
-from .common import CONFLICT, INVALID, done, fragment, read_only, require_edit, role_for, system_for
-
-KINDS = ("input", "model", "output")
+from .common import CONFLICT, INVALID, done, fragment, read_only, role_for, system_for
 
 
 def _write(form, write, fresh):
-    """Run a service write for a valid form. Returns (ok, status); errors land on the form."""
-    try:
-        write()
-        return True, 200
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        return False, INVALID
-    except VersionConflict as exc:
+    """Run a service write for a valid form (`run_service`); a stale write merges the current values into
+    the form (`show_conflict`). Returns (ok, HTTP status)."""
+    conflict = []
+
+    def merge(exc):
         current = fresh()
         show_conflict(form, current, exc.current if exc.current is not None else current.initial.get("version"))
-        return False, CONFLICT
+        conflict.append(exc)
+
+    if run_service(form, write, on_conflict=merge):
+        return True, 200
+    return False, CONFLICT if conflict else INVALID
 
 
 @login_required
@@ -55,7 +54,8 @@ def system_questions(request, pk):
             return done(request, system, "system-panel", "workshop/_system_panel.html",
                         {"system_form": track_changes(SystemQuestionsForm(system=system)), "saved": True})
     return fragment(request, "workshop/_system_panel.html", {"system_form": form}, system=system,
-                    title="System questions", status=status, anchor="system-panel", can_edit=selectors.can_edit(role))
+                    title="System questions", status=status, anchor="system-panel",
+                    can_edit=can_edit(request.user, system.team, role=role))
 
 
 def _component_context(form, system, component=None, **extra):
@@ -67,7 +67,7 @@ def _component_context(form, system, component=None, **extra):
 def component_new(request, pk):
     system, _role = system_for(request, pk, edit=True)
     kind = request.POST.get("kind") or request.GET.get("kind", "input")
-    if kind not in KINDS:
+    if kind not in ComponentKind.values:
         raise Http404("Unknown component kind.")
     form = ComponentForm(request.POST or None, kind=kind)
     status = 200
@@ -102,9 +102,9 @@ def component_edit(request, pk):
     system = component.system
     role = role_for(request, system)
     if request.method == "POST":
-        require_edit(role)
+        require_edit(request.user, system.team, role=role)
     form = track_changes(ComponentForm(request.POST or None, kind=component.kind, component=component))
-    editable = selectors.can_edit(role)
+    editable = can_edit(request.user, system.team, role=role)
     if not editable:
         read_only(form)
     status = 200
@@ -133,7 +133,7 @@ def component_edit(request, pk):
 def component_delete(request, pk):
     component = tm_selectors.component_get(request.user, pk)
     system = component.system
-    require_edit(role_for(request, system))
+    require_edit(request.user, system.team)
     tm_services.component_delete(actor=request.user, component=component)
     return done(request, system, "model", "workshop/_editor_empty.html",
                 {"saved": f"Deleted {component.get_kind_display().lower()} '{component.name}'."})
@@ -169,9 +169,9 @@ def flow_edit(request, pk):
     system = flow.system
     role = role_for(request, system)
     if request.method == "POST":
-        require_edit(role)
+        require_edit(request.user, system.team, role=role)
     form = track_changes(FlowForm(request.POST or None, system=system, flow=flow))
-    editable = selectors.can_edit(role)
+    editable = can_edit(request.user, system.team, role=role)
     if not editable:
         read_only(form)
     status = 200
@@ -198,6 +198,6 @@ def flow_edit(request, pk):
 def flow_delete(request, pk):
     flow = tm_selectors.flow_get(request.user, pk)
     system = flow.system
-    require_edit(role_for(request, system))
+    require_edit(request.user, system.team)
     tm_services.flow_delete(actor=request.user, flow=flow)
     return done(request, system, "flows", "workshop/_editor_empty.html", {"saved": f"Deleted the flow {flow}."})

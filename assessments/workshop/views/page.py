@@ -5,25 +5,27 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import presence, selectors
+from threatmodel.selectors import can_edit
+
+from .. import presence, presenter
 from ..forms import SystemQuestionsForm, track_changes
 from ..live import HEARTBEAT_SECONDS, POLL_SECONDS, change_stamp
 from .common import card_lists, read_only, system_for
 
 
-def system_form(system, role) -> SystemQuestionsForm:
+def system_form(system, editable: bool) -> SystemQuestionsForm:
     form = track_changes(SystemQuestionsForm(system=system))
-    if not selectors.can_edit(role):
+    if not editable:
         read_only(form)
     return form
 
 
 def _context(request, system, role, data: dict) -> dict:
-    editable = selectors.can_edit(role)
+    editable = can_edit(request.user, system.team, role=role)
     return {
         "system": system, "role": role, "can_edit": editable, **data,
         "cards": card_lists(request, data["register"], editable),
-        "system_form": system_form(system, role),
+        "system_form": system_form(system, editable),
         "participants": presence.participants(system, request.user),
         "poll_seconds": POLL_SECONDS, "heartbeat_seconds": HEARTBEAT_SECONDS,
     }
@@ -34,7 +36,7 @@ def _context(request, system, role, data: dict) -> dict:
 def workshop(request, pk):
     system, role = system_for(request, pk)
     stamp = change_stamp(system.pk, request.user)
-    data = selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET),
+    data = presenter.workshop_data(system, presenter.RiskFilter.from_query(request.GET),
                                    model_key=stamp.model if stamp else None)
     response = render(request, "workshop/page.html", {**_context(request, system, role, data),
                                                        "etag": stamp.etag if stamp else ""})
@@ -54,14 +56,15 @@ def live(request, pk):
         response = HttpResponse(status=304)
     else:
         system, role = system_for(request, pk)
-        context = {"system": system, "role": role, "can_edit": selectors.can_edit(role), "parts": parts,
+        editable = can_edit(request.user, system.team, role=role)
+        context = {"system": system, "role": role, "can_edit": editable, "parts": parts,
                    "participants": presence.participants(system, request.user)}
         if parts & {"model", "register"}:
-            context.update(selectors.workshop_data(system, selectors.RiskFilter.from_query(request.GET),
+            context.update(presenter.workshop_data(system, presenter.RiskFilter.from_query(request.GET),
                                                    model_key=stamp.model))
             context["cards"] = card_lists(request, context["register"], context["can_edit"])
             if "model" in parts:
-                context["system_form"] = system_form(system, role)
+                context["system_form"] = system_form(system, editable)
         response = render(request, "workshop/live.html", context)
     response["ETag"] = stamp.etag
     response["Cache-Control"] = "no-store"

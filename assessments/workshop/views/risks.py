@@ -10,26 +10,27 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from threatmodel import selectors as tm_selectors
 from threatmodel.exceptions import VersionConflict
 
 from ... import scoring, services
 from ...models import Mitigation, MitigationStatus, Risk
-from .. import cards, selectors
+from .. import cards, presenter, selectors
 from ..forms import (
     CustomRiskForm,
     DismissForm,
-    MitigationForm,
+    MitigateRiskForm,
     RiskEditForm,
     TransitionForm,
     refresh_version,
     show_conflict,
     track_changes,
 )
-from .common import CONFLICT, INVALID, changed, csrf_input, done, fragment, require_edit, role_for, system_for
+from .common import CONFLICT, INVALID, changed, csrf_input, done, fragment, system_for
 
 
 def _card(request, risk, *, mode="view", status=200, can_edit=True, error="", **extra):
-    risk = selectors.risk_for_card(risk)
+    risk = presenter.risk_for_card(risk)
     matrix = scoring.matrix_for(risk.system.team)
     context = {"risk": risk, "pk": risk.pk, "mode": mode, "system": risk.system, "can_edit": can_edit,
                "error": error, **extra}
@@ -64,7 +65,7 @@ def _after(request, risk):
 @require_GET
 def risk_card(request, pk):
     risk = selectors.risk_get(request.user, pk)
-    return _card(request, risk, can_edit=selectors.can_edit(role_for(request, risk.system)))
+    return _card(request, risk, can_edit=tm_selectors.can_edit(request.user, risk.system.team))
 
 
 @login_required
@@ -72,7 +73,7 @@ def risk_card(request, pk):
 def risk_transition(request, pk):
     """Accept a suggestion (suggested -> open), start mitigating, close, reopen."""
     risk = selectors.risk_get(request.user, pk)
-    require_edit(role_for(request, risk.system))
+    tm_selectors.require_edit(request.user, risk.system.team)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         return _card(request, risk, status=INVALID, error="The request was incomplete; try again.")
@@ -92,7 +93,7 @@ def risk_transition(request, pk):
 @require_http_methods(["GET", "POST"])
 def risk_dismiss(request, pk):
     risk = selectors.risk_get(request.user, pk)
-    require_edit(role_for(request, risk.system))
+    tm_selectors.require_edit(request.user, risk.system.team)
     form = DismissForm(request.POST or None, initial={"version": risk.version})
     if request.method == "GET":
         return _card(request, risk, mode="dismiss", form=form)
@@ -132,7 +133,7 @@ def _save_risk(request, risk, d) -> None:
 @require_http_methods(["GET", "POST"])
 def risk_edit(request, pk):
     risk = selectors.risk_get(request.user, pk)
-    require_edit(role_for(request, risk.system))
+    tm_selectors.require_edit(request.user, risk.system.team)
     form = track_changes(RiskEditForm(request.POST or None, risk=risk))
     if request.method == "GET":
         return _card(request, risk, mode="edit", form=form)
@@ -161,7 +162,7 @@ def _mitigate_form(request, risk, data=None):
                       .select_related("component").order_by("id"))
     for r in candidates:
         r.component_obj = r.component
-    return MitigationForm(data, risk=risk, controls=controls, mitigations=mitigations, candidates=candidates)
+    return MitigateRiskForm(data, risk=risk, controls=controls, mitigations=mitigations, candidates=candidates)
 
 
 @login_required
@@ -169,7 +170,7 @@ def _mitigate_form(request, risk, data=None):
 def risk_mitigate(request, pk):
     """Mitigate a risk: pick one of its suggested controls, link an existing mitigation, or write one."""
     risk = selectors.risk_get(request.user, pk)
-    require_edit(role_for(request, risk.system))
+    tm_selectors.require_edit(request.user, risk.system.team)
     form = _mitigate_form(request, risk, request.POST or None)
     if request.method == "GET":
         return _card(request, risk, mode="mitigate", form=form)

@@ -1,4 +1,4 @@
-"""The register kept in step with the model and the catalog (assessments.reconcile)."""
+"""The register kept in step with the model and the catalog (assessments.resuggest)."""
 
 import shutil
 
@@ -10,15 +10,14 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments import services
 from assessments.models import Risk, RiskStatus, SystemReviewState
-from assessments.reconcile import reconcile_system, system_facts
+from assessments.resuggest import resuggest_system, system_facts
 from assessments.selectors import new_since_review_count
 from catalog.engine import evaluate
 from threatmodel import services as tm
 from threatmodel.audit import audit_verify
 from threatmodel.models import AuditEvent, Component, Tombstone
 
-from ..factories import make_component, make_system
-from .factories import make_support_system
+from ..factories import make_component, make_support_system, make_system
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +56,11 @@ def test_new_matches_become_suggestions_with_why_and_defaults(system, catalog):
     assert audit_verify(team=system.team).ok
 
 
-def test_reconcile_twice_changes_nothing_and_writes_nothing(system):
+def test_resuggest_twice_changes_nothing_and_writes_nothing(system):
     before = list(Risk.objects.filter(system=system).order_by("id").values_list("id", "version", "updated_at"))
     events = AuditEvent.objects.count()
     with CaptureQueriesContext(connection) as ctx:
-        result = reconcile_system(system.pk)
+        result = resuggest_system(system.pk)
     assert not result.changed and result.matches == len(before)
     assert writes(ctx) == []
     assert len(ctx.captured_queries) <= 10  # a fixed number of reads, whatever the size of the register
@@ -72,12 +71,12 @@ def test_reconcile_twice_changes_nothing_and_writes_nothing(system):
 def test_unacted_suggestion_that_no_longer_matches_is_removed_with_a_tombstone(system, contributor):
     chat = chat_of(system)
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt", "training"]})
-    added = reconcile_system(system.pk)
+    added = resuggest_system(system.pk)
     assert added.created
     gone = added.created
     chat.refresh_from_db()
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt"]})
-    result = reconcile_system(system.pk)
+    result = resuggest_system(system.pk)
     assert sorted(result.removed) == sorted(gone)
     assert not Risk.objects.filter(pk__in=gone).exists()
     stones = set(Tombstone.objects.filter(object_type="risk").values_list("object_id", flat=True))
@@ -89,22 +88,22 @@ def test_unacted_suggestion_that_no_longer_matches_is_removed_with_a_tombstone(s
 def test_acted_risk_that_no_longer_matches_is_kept_stale_and_cleared_when_it_matches_again(system, contributor):
     chat = chat_of(system)
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt", "training"]})
-    new_ids = reconcile_system(system.pk).created
+    new_ids = resuggest_system(system.pk).created
     opened = Risk.objects.get(pk=new_ids[0])
     services.risk_transition(actor=contributor, risk=opened, status="open")
     edited = Risk.objects.get(pk=new_ids[1])
     services.risk_update(actor=contributor, risk=edited, title="Reworded")  # still suggested, but a person acted
     chat.refresh_from_db()
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt"]})
-    result = reconcile_system(system.pk)
+    result = resuggest_system(system.pk)
     assert set(result.staled) == {opened.pk, edited.pk}
     opened.refresh_from_db()
     assert opened.stale and opened.status == RiskStatus.OPEN
     assert "no longer applies" in opened.stale_reason and "training" in opened.stale_reason
-    assert not reconcile_system(system.pk).changed  # stale twice is still one event
+    assert not resuggest_system(system.pk).changed  # stale twice is still one event
     chat.refresh_from_db()
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt", "training"]})
-    result = reconcile_system(system.pk)
+    result = resuggest_system(system.pk)
     opened.refresh_from_db()
     assert opened.pk in result.refreshed and not opened.stale and opened.stale_reason == ""
 
@@ -115,7 +114,7 @@ def test_dismissed_stays_dismissed_while_the_facts_are_the_same(system, contribu
     tm.system_update(actor=contributor, system=system, description="Unrelated edit")
     kb = Component.objects.get(system=system, name="Help-centre articles")
     tm.component_update(actor=contributor, component=kb, answers={**kb.answers, "access_controlled": True})
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     injection.refresh_from_db()
     assert injection.status == RiskStatus.DISMISSED and injection.status_reason == "Gateway filters it"
 
@@ -126,18 +125,18 @@ def test_dismissed_comes_back_as_suggested_with_a_note_when_the_facts_change(sys
     old_fingerprint = Risk.objects.get(pk=injection.pk).fingerprint
     chat = chat_of(system)
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt", "training"]})
-    result = reconcile_system(system.pk)
+    result = resuggest_system(system.pk)
     injection.refresh_from_db()
     assert injection.pk in result.resuggested
     assert injection.status == RiskStatus.SUGGESTED and injection.fingerprint != old_fingerprint
     assert "facts behind it changed" in injection.status_reason and "Gateway filters it" in injection.status_reason
     event = AuditEvent.objects.filter(action="risk.resuggested", object_id=str(injection.pk)).get()
     assert event.changes["status"] == ["dismissed", "suggested"]
-    assert not reconcile_system(system.pk).changed
+    assert not resuggest_system(system.pk).changed
     # It was acted on (dismissed once): if the facts change back it is kept, flagged stale, not removed.
     chat.refresh_from_db()
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "untrusted_content": False})
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     assert Risk.objects.get(pk=injection.pk).stale
 
 
@@ -147,7 +146,7 @@ def test_deleting_a_component_keeps_decisions_stale_and_removes_untouched_sugges
     chat = chat_of(system)
     untouched = list(Risk.objects.filter(component=chat).exclude(pk=injection.pk).values_list("pk", flat=True))
     tm.component_delete(actor=contributor, component=chat)
-    result = reconcile_system(system.pk)
+    result = resuggest_system(system.pk)
     injection.refresh_from_db()
     assert injection.stale and injection.component_id is None
     assert injection.stale_reason == "The component it was found on was deleted."
@@ -173,7 +172,7 @@ def test_hook_failures_never_reach_the_request(catalog, team, contributor, djang
     def boom(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr("assessments.reconcile.evaluate", boom)
+    monkeypatch.setattr("assessments.resuggest.evaluate", boom)
     with django_capture_on_commit_callbacks(execute=True):
         system = make_system(team, contributor)
     assert system.pk and "re-suggest of system" in caplog.text
@@ -181,7 +180,7 @@ def test_hook_failures_never_reach_the_request(catalog, team, contributor, djang
 
 def test_custom_risks_are_left_alone(system, contributor):
     custom = services.risk_create(actor=contributor, system=system, title="Vendor lock-in")
-    reconcile_system(system.pk)
+    resuggest_system(system.pk)
     custom.refresh_from_db()
     assert custom.version == 1 and not custom.stale
 
@@ -189,7 +188,7 @@ def test_custom_risks_are_left_alone(system, contributor):
 def test_a_system_deleted_before_its_task_runs_is_a_no_op(system, owner):
     pk = system.pk
     tm.system_delete(actor=owner, system=system)
-    assert not reconcile_system(pk).changed
+    assert not resuggest_system(pk).changed
 
 
 def _catalog_copy_with_new_threat(tmp_path, settings) -> str:
@@ -220,5 +219,5 @@ def test_a_catalog_release_resuggests_every_system_and_counts_new_threats(system
     # A change to the model afterwards is the team's own doing: it does not count as new.
     chat = chat_of(other)
     tm.component_update(actor=contributor, component=chat, answers={**chat.answers, "purpose": ["prompt", "training"]})
-    assert reconcile_system(other.pk).created
+    assert resuggest_system(other.pk).created
     assert new_since_review_count(other) == 1

@@ -1,4 +1,7 @@
-"""Keeping a system's register in step with its model and the catalog.
+"""Re-suggesting: keeping a system's register in step with its model and the catalog.
+
+One name everywhere: this module (`resuggest_system`), the Celery task `assessments.tasks.resuggest_system`,
+the command `manage.py resuggest`, and the hooks `queue_resuggest` / `queue_resuggest_all` that queue it.
 
 The catalog engine says *what applies when* (``catalog.engine.evaluate``: one ``Match`` per threat
 and component, with the facts that made it apply and a fingerprint of those facts); this module
@@ -14,7 +17,7 @@ decides what that means for the register, which holds *what the team decided*:
   fingerprint) it comes back as ``suggested`` with a note naming the earlier dismissal.
 
 Identity is (template, component): one risk per threat template and component (component null for
-system-wide threats). Reconciling is idempotent: a second run finds nothing to do, writes nothing
+system-wide threats). Re-suggesting is idempotent: a second run finds nothing to do, writes nothing
 and records no audit event. A run locks the system row, so two runs of the same system (a task
 delivered twice) serialise and the second is a no-op.
 
@@ -44,7 +47,7 @@ UPDATE_FIELDS = list(RISK_RECONCILE_WRITE)
 
 
 @dataclass
-class ReconcileResult:
+class ResuggestResult:
     system_id: int
     catalog_version: str = ""
     matches: int = 0
@@ -97,10 +100,10 @@ def _is_removable(risk: Risk) -> bool:
     return risk.status == RiskStatus.SUGGESTED and risk.acted_at is None
 
 
-def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
+def resuggest_system(system_id: int, *, catalog=None) -> ResuggestResult:
     """Evaluate the catalog for one system and bring its register in step. Safe to run any number of times."""
     catalog = catalog or current_catalog()
-    result = ReconcileResult(system_id=system_id, catalog_version=catalog.version or "")
+    result = ResuggestResult(system_id=system_id, catalog_version=catalog.version or "")
     with transaction.atomic():
         # Lock order (PostgreSQL): a component write locks the team row for its audit event and then, at
         # COMMIT (deferred foreign keys), takes a key-share lock on its system row. So this locks the system
@@ -183,7 +186,7 @@ def reconcile_system(system_id: int, *, catalog=None) -> ReconcileResult:
                 fingerprint=match.fingerprint, likelihood=likelihood, impact=impact,
                 residual_likelihood=likelihood, residual_impact=impact))
         if result.skipped_refs:
-            log.warning("reconcile system %s: %d matched threats have no template row (is the catalog loaded?): %s",
+            log.warning("resuggest system %s: %d matched threats have no template row (is the catalog loaded?): %s",
                         system.pk, len(result.skipped_refs), ", ".join(sorted(set(result.skipped_refs))[:10]))
 
         if created:
@@ -254,7 +257,7 @@ def _refresh_from_template(risk: Risk, catalog, templates: dict, match=None) -> 
     return diff
 
 
-def _track_new_since_review(system: AISystem, catalog, result: ReconcileResult) -> None:
+def _track_new_since_review(system: AISystem, catalog, result: ResuggestResult) -> None:
     """Risks suggested because the catalog changed (not the model) count as new since the last review."""
     checksum = catalog.checksum or ""
     state = SystemReviewState.objects.filter(system=system).first()
