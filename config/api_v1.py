@@ -8,7 +8,7 @@ from assessments.api.diagram import SystemDiagramViewSet
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
 from assessments.connectors.api import ConnectorViewSet, MitigationTicketViewSet, RiskTicketViewSet
 from assessments.interop.api import ImportViewSet, SystemExportViewSet
-from assessments.privacy.api import PrivacyViewSet
+from assessments.privacy.api import PrivacyViewSet, TeamDpoViewSet
 from assessments.reports.api import ReportViewSet, SystemReportsViewSet
 from assessments.testplan.api import SystemTestPlanViewSet
 from threatmodel.api import views, webhooks
@@ -36,6 +36,8 @@ router.register("imports", ImportViewSet, basename="import")
 router.register("connectors", ConnectorViewSet, basename="connector")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})
+privacy_dpo_advice = PrivacyViewSet.as_view({"post": "dpo_advice"})
+team_dpos = TeamDpoViewSet.as_view({"get": "list", "post": "create"})
 system_export = SystemExportViewSet.as_view({"get": "export"})
 system_diagram = SystemDiagramViewSet.as_view({"get": "diagram"})
 system_test_plan = SystemTestPlanViewSet.as_view({"get": "plan"})
@@ -46,6 +48,8 @@ urlpatterns = [
     path("risks/<int:pk>/ticket/", RiskTicketViewSet.as_view({"post": "create"}), name="risk-ticket"),
     path("systems/<int:system_pk>/privacy/", privacy, name="system-privacy"),
     path("systems/<int:system_pk>/privacy/sign-off/", privacy_sign_off, name="system-privacy-sign-off"),
+    path("systems/<int:system_pk>/privacy/dpo-advice/", privacy_dpo_advice, name="system-privacy-dpo-advice"),
+    path("teams/<slug:team_slug>/dpos/", team_dpos, name="team-dpos"),
     path("systems/<int:system_pk>/export/", system_export, name="system-export"),
     path("systems/<int:system_pk>/diagram/", system_diagram, name="system-diagram"),
     path("systems/<int:system_pk>/test-plan/", system_test_plan, name="system-test-plan"),

@@ -297,6 +297,10 @@ TEAM_CREATION_STAFF_ONLY = env.bool("TEAM_CREATION_STAFF_ONLY", default=False)
 # Report renders per team: at most this many requests in the window (0: unlimited); beyond, a 429.
 REPORT_RENDER_LIMIT = env.int("REPORT_RENDER_LIMIT", default=10)
 REPORT_RENDER_WINDOW_SECONDS = env.int("REPORT_RENDER_WINDOW_SECONDS", default=600)
+# Optional PAdES signature of report PDFs: a PEM private key and its certificate (paths). Unset: unsigned.
+REPORT_SIGNING_KEY = env("REPORT_SIGNING_KEY", default="")
+REPORT_SIGNING_CERT = env("REPORT_SIGNING_CERT", default="")
+REPORT_SIGNING_PASSPHRASE = env("REPORT_SIGNING_PASSPHRASE", default="")
 
 # --- Security headers ---------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

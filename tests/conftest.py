@@ -169,6 +169,34 @@ def login(client):
     return _login
 
 
+# --- Live server -------------------------------------------------------------------
+# One per test (tests/live.py): it stops after the pages of the test are closed and before the test's
+# database access ends, and it refuses whatever arrives late.
+
+@pytest.fixture(autouse=True)
+def _clean_start_beside_a_server_or_worker(request):
+    """A test that shares its database with a live server or a real worker starts from an empty one, whatever
+    the test before it left. Autouse, so it runs before the test's own data fixtures."""
+    names = set(request.fixturenames)
+    if {"live_server", "real_worker"} & names or (
+            "transactional_db" in names and request.node.get_closest_marker("services")):
+        from .live import ensure_clean_database
+
+        request.getfixturevalue("transactional_db")
+        ensure_clean_database()
+
+
+@pytest.fixture
+def live_server(request, transactional_db):
+    from .live import QuietLiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    host, _, port = addr.partition(":")
+    server = QuietLiveServer(host, int(port or 0)).start()
+    yield server
+    server.stop()
+
+
 # --- Celery -------------------------------------------------------------------------
 # Tests run tasks eagerly (in-process) unless they ask for a real worker with the
 # `real_worker` fixture, so a configured broker never swallows another test's tasks.
@@ -213,7 +241,7 @@ class WorkerProcess:
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "prefork", "-c", "1",
              "-Q", ",".join([queue, *(f"{queue}.{q}" for q in ("reports", "imports", "webhooks"))]),  # config.celery
              "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "info"],
-            cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log)
+            cwd=str(settings.BASE_DIR), env=env, stdout=self._log, stderr=self._log, start_new_session=True)
 
     def log(self) -> str:
         if not self._log.closed:
@@ -221,16 +249,14 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        import signal
+        """Warm shutdown (the task in hand finishes), SIGKILL after 15 s; returns once no process of the
+        worker (main or pool child) is left to write to the database. Its queue is deleted."""
+        from .live import delete_queue, stop_process_group
 
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except Exception:  # noqa: BLE001
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_process_group(self.proc, grace=15)
         self._log.close()
+        for name in (self.queue, *(f"{self.queue}.{q}" for q in ("reports", "imports", "webhooks"))):
+            delete_queue(name)
 
 
 def start_worker(queue: str) -> WorkerProcess:

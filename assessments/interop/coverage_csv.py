@@ -3,9 +3,9 @@
 One row per framework item (retired ones left out), in the frameworks' order. Columns: the item, its
 parent, the catalog threats and controls mapped to it, then for each system two columns: its state and
 why. The state follows the assurance report's rule (``assessments.reports.coverage``): *covered* when
-every risk mapped to the item (or to an item below it) is covered (an implemented or verified
-mitigation, closed, or accepted), *planned* when none is a gap but some only have mitigations under
-way, *gap* otherwise, including when no risk of the system maps to it. Dismissed risks do not count.
+every risk mapped to the item (or to an item below it) is covered (a verified mitigation with evidence
+and a verifier, or closed with evidence), *accepted*, *planned* (a mitigation not yet verified) or a
+*gap*; *not_assessed* when no risk of the system maps to it. Dismissed risks do not count.
 
 Reads in a fixed number of queries, whatever the number of systems, risks or items.
 """
@@ -22,7 +22,7 @@ from catalog.models import ControlTemplate, FrameworkItem, ThreatTemplate
 
 from ..exports import escape_cell
 from ..models import Mitigation, Risk
-from ..reports.coverage import RiskFacts, item_coverage
+from ..reports.coverage import MitigationFacts, RiskFacts, item_coverage
 
 FIXED_HEADERS = ["Framework", "Ref", "Title", "Kind", "Parent", "Threats mapped", "Controls mapped"]
 
@@ -61,7 +61,7 @@ def _risk_facts(systems, items) -> dict[int, list[RiskFacts]]:
             current = by_id.get(current.parent_id)
         ancestors[item.pk] = chain
     risks = list(Risk.objects.filter(system__in=systems).values_list("id", "system_id", "status", "treatment",
-                                                                     "template_id"))
+                                                                     "template_id", "status_reason"))
     template_items: dict[int, set[int]] = defaultdict(set)
     for template_id, item_id in ThreatTemplate.mappings.through.objects.filter(
             threattemplate_id__in={r[4] for r in risks if r[4]}).values_list("threattemplate_id", "frameworkitem_id"):
@@ -70,17 +70,19 @@ def _risk_facts(systems, items) -> dict[int, list[RiskFacts]]:
     for risk_id, item_id in Risk.custom_mappings.through.objects.filter(
             risk_id__in=[r[0] for r in risks]).values_list("risk_id", "frameworkitem_id"):
         custom_items[risk_id].add(item_id)
-    statuses = dict(Mitigation.objects.filter(system__in=systems).values_list("id", "status"))
-    mitigation_statuses: dict[int, list[str]] = defaultdict(list)
+    facts = {pk: MitigationFacts(status, bool(evidence or links), str(verifier or "")) for pk, status, evidence, links,
+             verifier in Mitigation.objects.filter(system__in=systems).values_list(
+                 "id", "status", "evidence", "evidence_links", "verified_by_id")}
+    mitigation_facts: dict[int, list[MitigationFacts]] = defaultdict(list)
     for mitigation_id, risk_id in Mitigation.risks.through.objects.filter(
-            mitigation_id__in=list(statuses)).values_list("mitigation_id", "risk_id"):
-        mitigation_statuses[risk_id].append(statuses[mitigation_id])
+            mitigation_id__in=list(facts)).values_list("mitigation_id", "risk_id"):
+        mitigation_facts[risk_id].append(facts[mitigation_id])
     out: dict[int, list[RiskFacts]] = defaultdict(list)
-    for risk_id, system_id, status, treatment, template_id in risks:
+    for risk_id, system_id, status, treatment, template_id, reason in risks:
         item_ids = template_items.get(template_id, set()) if template_id else custom_items.get(risk_id, set())
         expanded = frozenset(pair for item_id in item_ids for pair in ancestors.get(item_id, ()))
         out[system_id].append(RiskFacts(risk_id, status, treatment, expanded,
-                                        tuple(mitigation_statuses.get(risk_id, ()))))
+                                        tuple(mitigation_facts.get(risk_id, ())), closing_evidence=reason or ""))
     return out
 
 

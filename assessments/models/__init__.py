@@ -1,3 +1,4 @@
+from .assurance import AssuranceScope, GovernanceEvidence
 from .comments import COMMENT_MAX_LENGTH, Comment
 from .connectors import GITHUB_API, Connector, ConnectorHealth, ConnectorKind
 from .interop import ImportRecord, ImportStatus
@@ -11,7 +12,7 @@ from .mitigations import (
 )
 from .notifications import NotificationLog
 from .presence import Presence
-from .privacy import DpiaResult, PrivacyAssessment
+from .privacy import DataProtectionOfficer, DpiaResult, PrivacyAssessment
 from .refs import ExternalRef
 from .reports import REPORT_FINISHED, Report, ReportKind, ReportStatus
 from .reviews import Review, ReviewDecision, ReviewRole, SystemReviewState
@@ -44,9 +45,12 @@ __all__ = [
     "RISK_REASON_REQUIRED",
     "REPORT_FINISHED",
     "RISK_TRANSITIONS",
+    "AssuranceScope",
     "ControlKind",
+    "DataProtectionOfficer",
     "DpiaResult",
     "ExternalRef",
+    "GovernanceEvidence",
     "Mitigation",
     "MitigationStatus",
     "ImportRecord",

@@ -57,6 +57,14 @@ class Mitigation(Versioned):
     due = models.DateField(null=True, blank=True)
     evidence = models.TextField(blank=True)
     evidence_links = models.JSONField(default=list, blank=True)
+    # Who moved it to implemented and to verified, and when (set by mitigation_transition): the assurance
+    # report names them; a mitigation counts as evidence only once someone other than nobody verified it.
+    implemented_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    implemented_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["system", "id"]

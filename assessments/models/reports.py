@@ -44,6 +44,9 @@ class Report(models.Model):
     size = models.PositiveIntegerField(null=True, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
     pdf_variant = models.CharField(max_length=20, blank=True)
+    # PAdES signature applied with the key and certificate of the settings (empty when unsigned).
+    signature = models.CharField(max_length=40, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
     catalog_release = models.ForeignKey("catalog.CatalogRelease", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+")
     catalog_version = models.CharField(max_length=60, blank=True)

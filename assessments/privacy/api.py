@@ -9,14 +9,15 @@ hand back to the model); read-only keys sent back unchanged are ignored, so GET-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import TeamScopedViewSet
 
-from . import services
+from . import dpia_fields, services
 from .schema import FIELDS, INFERABLE_PATHS
-from .selectors import PrivacyState, privacy_state
+from .selectors import PrivacyState, dpos_of, privacy_state
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
                             description='The ETag you read, e.g. "3" ("0" before the first save); stale is a 412.')
@@ -39,7 +40,15 @@ def privacy_body(state: PrivacyState) -> dict:
         "signed_off_version": a.signed_off_version if a else None,
         "current": bool(a and a.signed_off),
         "comment": a.sign_off_comment if a else "",
+        "measures_approved_by": a.measures_approved_by if a else "",
+        "residual_approved_by": a.residual_approved_by if a else "",
+        "dpo_advice": a.dpo_advice if a else "",
+        "dpo_advice_by": a.dpo_advice_label if a else "",
+        "dpo_advice_followed": a.dpo_advice_followed if a else None,
+        "dpo_overruled_reason": a.dpo_overruled_reason if a else "",
+        "review_date": a.review_date.isoformat() if a and a.review_date else None,
     }
+    body["dpia_missing"] = dpia_fields.missing(state.values)
     body["created_at"] = a.created_at.isoformat() if a else None
     body["updated_at"] = a.updated_at.isoformat() if a else None
     return body
@@ -60,7 +69,18 @@ class PrivacyWriteSerializer(serializers.Serializer):
 
 
 class SignOffSerializer(serializers.Serializer):
+    """ICO step 7. The service checks every field and names the one at fault."""
+
+    measures_approved_by = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    residual_approved_by = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    dpo_advice_followed = serializers.BooleanField(required=False, allow_null=True, default=None)
+    dpo_overruled_reason = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    review_date = serializers.DateField(required=False, allow_null=True)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DpoAdviceSerializer(serializers.Serializer):
+    advice = serializers.CharField(max_length=8000)
 
 
 class PrivacyViewSet(TeamScopedViewSet):
@@ -114,5 +134,53 @@ class PrivacyViewSet(TeamScopedViewSet):
         serializer = SignOffSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assessment = services.privacy_sign_off(actor=request.user, system=system, expected_version=expected,
-                                               comment=serializer.validated_data.get("comment", ""))
+                                               **serializer.validated_data)
         return self._respond(privacy_state(system, assessment))
+
+    @extend_schema(summary="The DPO's advice on the DPIA (only a designated DPO of the team)", tags=["privacy"],
+                   request=DpoAdviceSerializer, parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+    def dpo_advice(self, request, *args, **kwargs):
+        system = self.get_system()
+        expected = self.if_match_version(privacy_state(system))
+        serializer = DpoAdviceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assessment = services.privacy_dpo_advice(actor=request.user, system=system, expected_version=expected,
+                                                 advice=serializer.validated_data["advice"])
+        return self._respond(privacy_state(system, assessment))
+
+
+class DpoSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, help_text="A member of the team")
+    remove = serializers.BooleanField(required=False, default=False, help_text="Withdraw the designation")
+
+
+class TeamDpoViewSet(TeamScopedViewSet):
+    """/api/v1/teams/{slug}/dpos/: the team's data protection officers (only they give the DPO's advice)."""
+
+    pagination_class = None
+
+    def _team(self):
+        return tm_selectors.team_get(self.request.user, self.kwargs["team_slug"])
+
+    @staticmethod
+    def _body(team) -> list[dict]:
+        return [{"username": u.get_username(), "name": (u.get_full_name() or "").strip()} for u in dpos_of(team)]
+
+    @extend_schema(summary="The team's data protection officers", tags=["privacy"],
+                   responses={200: OpenApiTypes.OBJECT})
+    def list(self, request, *args, **kwargs):
+        return Response(self._body(self._team()))
+
+    @extend_schema(summary="Designate (or withdraw) a team member as data protection officer (team owners)",
+                   tags=["privacy"], request=DpoSerializer, responses={200: OpenApiTypes.OBJECT})
+    def create(self, request, *args, **kwargs):
+        team = self._team()
+        serializer = DpoSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = team.memberships.filter(user__username=serializer.validated_data["username"]).select_related(
+            "user").first()
+        if membership is None:
+            raise DRFValidationError({"username": "No member of this team has that username."})
+        services.dpo_designate(actor=request.user, team=team, user=membership.user,
+                               remove=serializer.validated_data["remove"])
+        return Response(self._body(team))

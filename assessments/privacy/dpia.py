@@ -3,7 +3,8 @@
 The guidelines say a DPIA is likely required when the processing meets two or more criteria. The
 result is one of:
 
-- ``required``: two or more criteria apply;
+- ``required``: two or more criteria apply, or one of the cases of GDPR Art. 35(3) where a DPIA is
+  always required (``mandatory_cases``);
 - ``not_required``: no personal data is processed, or fewer than two apply and every criterion is answered;
 - ``undetermined``: fewer than two apply but enough are unanswered to change the outcome.
 
@@ -43,6 +44,7 @@ class Screening:
     criteria: tuple[CriterionOutcome, ...]
     reasoning: tuple[str, ...] = field(default_factory=tuple)
     summary: tuple[str, ...] = field(default_factory=tuple)
+    mandatory: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def required(self) -> bool | None:
@@ -55,13 +57,38 @@ class Screening:
     def as_dict(self) -> dict:
         return {"result": self.result, "label": self.label, "required": self.required, "criteria_met": self.applies,
                 "criteria_unanswered": self.unknown, "threshold": vocab.DPIA_THRESHOLD,
-                "summary": list(self.summary), "reasoning": list(self.reasoning),
+                "summary": list(self.summary), "reasoning": list(self.reasoning), "mandatory": list(self.mandatory),
                 "criteria": [{"key": c.key, "label": c.label, "applies": c.applies, "note": c.note, "state": c.state,
                               "because": list(c.because)} for c in self.criteria]}
 
 
+ART35_3 = {
+    "a": "Art. 35(3)(a): a systematic and extensive evaluation of people based on automated processing, with "
+         "decisions that produce legal or similarly significant effects",
+    "b": "Art. 35(3)(b): processing on a large scale of special categories of data (Art. 9) or of criminal-offence "
+         "data (Art. 10)",
+    "c": "Art. 35(3)(c): systematic monitoring on a large scale (of a publicly accessible area, if it is one)",
+}
+
+
+def mandatory_cases(criteria: Mapping[str, Mapping], special_categories: bool) -> tuple[str, ...]:
+    """The GDPR Art. 35(3) cases the answers show: each makes a DPIA required whatever the count of criteria."""
+    def on(key):
+        return (criteria.get(key) or {}).get("applies") is True
+
+    out = []
+    if on("evaluation_scoring") and on("automated_decision"):
+        out.append(ART35_3["a"])
+    if on("large_scale") and special_categories:
+        out.append(ART35_3["b"])
+    if on("large_scale") and on("systematic_monitoring"):
+        out.append(ART35_3["c"])
+    return tuple(out)
+
+
 def screen(processes_personal_data: bool | None, criteria: Mapping[str, Mapping],
-           states: Mapping[str, str] | None = None, because: Mapping[str, tuple] | None = None) -> Screening:
+           states: Mapping[str, str] | None = None, because: Mapping[str, tuple] | None = None,
+           mandatory: tuple[str, ...] = ()) -> Screening:
     """Screen the criteria answers ``{key: {"applies": bool|None, "note": str}}``.
 
     ``states`` / ``because`` give, per criterion key, the provenance (inferred, confirmed, edited) and
@@ -78,9 +105,14 @@ def screen(processes_personal_data: bool | None, criteria: Mapping[str, Mapping]
     threshold = vocab.DPIA_THRESHOLD
     lines = []
     if processes_personal_data is False:
-        result = NOT_REQUIRED
+        result, mandatory = NOT_REQUIRED, ()
         lines.append("The system processes no personal data, so the DPIA screening criteria do not apply "
                      "and no DPIA is needed.")
+    elif mandatory:
+        result = REQUIRED
+        lines.append(f"A DPIA is required by GDPR Art. 35(3): {'; '.join(mandatory)}.")
+        if met:
+            lines.append(f"{_count(len(met))} ({_names(met)}).")
     elif len(met) >= threshold:
         result = REQUIRED
         lines.append(f"{_count(len(met))} ({_names(met)}); the guidelines consider a DPIA likely required "
@@ -107,7 +139,7 @@ def screen(processes_personal_data: bool | None, criteria: Mapping[str, Mapping]
             why = f": {'; '.join(c.because)}" if c.because else ""
             note = f" Note: {c.note}" if c.note else ""
             lines.append(f"{c.label}: {c.answer_label.lower()}{source}{why}.{note}")
-    return Screening(result, len(met), len(unknown), tuple(outcomes), tuple(lines), summary)
+    return Screening(result, len(met), len(unknown), tuple(outcomes), tuple(lines), summary, tuple(mandatory))
 
 
 def _count(n: int) -> str:
@@ -125,4 +157,6 @@ def screening_for(resolved) -> Screening:
     values = resolved.values()
     states = {k: resolved.answers[f"dpia_criteria.{k}"].state for k in vocab.CRITERION_KEYS}
     because = {k: resolved.answers[f"dpia_criteria.{k}"].because for k in vocab.CRITERION_KEYS}
-    return screen(values["processes_personal_data"], values["dpia_criteria"], states, because)
+    special = any(c.get("category") in vocab.SPECIAL_CATEGORIES for c in values["data_categories"])
+    return screen(values["processes_personal_data"], values["dpia_criteria"], states, because,
+                  mandatory_cases(values["dpia_criteria"], special))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import vocab
+from .geography import regimes_from
 from .schema import default_for
 
 PERSONAL = ("basic", "sensitive", "children")
@@ -23,6 +24,13 @@ SOURCE_MAP = {"end_users": "data_subject", "employees": "employees", "partners":
               "third_party_dataset": "third_party_dataset", "sensors": "devices", "model_generated": "generated"}
 SECTOR_CATEGORY = {"finance": "financial", "employment": "employment", "education": "education"}
 VULNERABLE_USERS = ("children", "patients", "employees")
+# EDPB criterion 4 covers special categories and data "of a highly personal nature": private communications,
+# location, financial data (WP248 rev.01). Message content is private communication.
+HIGHLY_PERSONAL = frozenset({"communications", "location", "financial"})
+# Large scale is inferred only from a stated number of people: from this many on it is large, below the
+# lower bound it is not; in between a person decides.
+LARGE_SCALE_PEOPLE, SMALL_SCALE_PEOPLE = 100_000, 5_000
+
 NOVEL_MODEL_TYPES = {"llm": "a large language model", "speech": "a speech model", "vision": "a computer-vision model"}
 
 
@@ -127,27 +135,45 @@ def _purposes(part: Part) -> list[str]:
     return list(part.answers.get("purpose") or [])
 
 
-def infer(system_answers: Mapping, parts: Iterable[Part], links: Iterable[Link]) -> dict[str, Inferred]:
-    """Every answer the model suggests, keyed by path (see schema.INFERABLE_PATHS)."""
+def infer(system_answers: Mapping, parts: Iterable[Part], links: Iterable[Link],
+          stated: Mapping | None = None) -> dict[str, Inferred]:
+    """Every answer the model suggests, keyed by path (see schema.INFERABLE_PATHS).
+
+    ``stated`` holds what people answered in the assessment itself (its scope, and the subjects and
+    categories a person set): the regimes and the "large scale" and "sensitive" criteria follow them.
+    """
     m = _Model(system_answers, list(parts), list(links))
+    stated = stated or {}
     out: dict[str, Inferred] = {}
     processes, why = m.processes()
     if processes is not None:
         out["processes_personal_data"] = Inferred(processes, tuple(why))
-    regimes = [v for v, _ in vocab.REGIMES if v in (m.system.get("regimes") or [])]
+    if processes is True:
+        _subjects(m, out)
+        _categories(m, out)
+        _sources(m, out)
+        _transfers(m, out)
+        _erasure(m, out)
+        _secondary_use(m, out)
+        _criteria(m, out, _effective(stated, out))
+    regimes = regimes_from(m.system.get("regimes") or [], m.users, _effective(stated, out), out)
     if regimes:
-        names = ", ".join(_label(vocab.REGIMES, r) for r in regimes)
-        out["regimes"] = Inferred(regimes, (f"the system's answer 'regimes' lists {names}",))
-    if processes is not True:
-        return out
-    _subjects(m, out)
-    _categories(m, out)
-    _sources(m, out)
-    _transfers(m, out)
-    _erasure(m, out)
-    _secondary_use(m, out)
-    _criteria(m, out)
+        out["regimes"] = Inferred(*regimes)
     return out
+
+
+def _effective(stated: Mapping, out: dict) -> dict:
+    """Subjects and categories as they stand (a person's answer wins over the inference), and the scope."""
+    provenance = stated.get("provenance") or {}
+
+    def pick(path):
+        if provenance.get(path) in ("confirmed", "edited") or path not in out:
+            return stated.get(path) or []
+        return out[path].value
+
+    scope = stated.get("scope") or {}
+    return {"data_subjects": pick("data_subjects"), "data_categories": pick("data_categories"),
+            "people": scope.get("people"), "geography": [str(g).strip().lower() for g in scope.get("geography") or []]}
 
 
 def _subjects(m: _Model, out: dict) -> None:
@@ -277,7 +303,7 @@ def _criterion(out: dict, key: str, applies: bool, because: list[str]) -> None:
     out[f"dpia_criteria.{key}"] = Inferred({"applies": applies, "note": ""}, tuple(dict.fromkeys(because)))
 
 
-def _criteria(m: _Model, out: dict) -> None:
+def _criteria(m: _Model, out: dict, eff: dict) -> None:
     outputs_answered = bool(m.outputs) and all("affects_individuals" in p.answers for p in m.outputs)
     affecting = [p for p in m.outputs if p.answers.get("affects_individuals") is True]
     automated = [p for p in affecting if "automated_decision" in (p.answers.get("consumer") or [])
@@ -301,18 +327,26 @@ def _criteria(m: _Model, out: dict) -> None:
     if sensors:
         _criterion(out, "systematic_monitoring", True,
                    [f"input '{p.name}' collects personal data from sensors or devices" for p in sensors])
-    # 4. sensitive data
-    sensitive = [p for p in m.pd_inputs if p.answers.get("personal_data") == "sensitive"]
+    # 4. sensitive data: special categories, or data of a highly personal nature (private communications...)
+    sensitive = [f"input '{p.name}' contains sensitive or special-category data" for p in m.pd_inputs
+                 if p.answers.get("personal_data") == "sensitive"]
+    categories = [c.get("category") for c in eff["data_categories"]]
+    sensitive += [f"the data includes {vocab.label_of(vocab.CATEGORY_CHOICES, c).lower()} (special category)"
+                  for c in categories if c in vocab.SPECIAL_CATEGORIES]
+    sensitive += [f"the data includes {vocab.label_of(vocab.CATEGORY_CHOICES, c).lower()} (highly personal)"
+                  for c in categories if c in HIGHLY_PERSONAL]
     if sensitive:
-        _criterion(out, "sensitive_data", True,
-                   [f"input '{p.name}' contains sensitive or special-category data" for p in sensitive])
-    elif m.inputs and all("personal_data" in p.answers for p in m.inputs) and m.system.get("sector") != "health":
-        _criterion(out, "sensitive_data", False, ["no input is marked as holding sensitive or special-category data"])
-    # 5. large scale
-    public = [u for u in m.users if u in ("public", "customers")]
-    if m.system.get("internet_facing") is True and public:
-        _criterion(out, "large_scale", True,
-                   [f"the system is internet-facing and serves {' and '.join(public)}: confirm the number of people"])
+        _criterion(out, "sensitive_data", True, sensitive)
+    elif categories and m.inputs and all("personal_data" in p.answers for p in m.inputs) \
+            and m.system.get("sector") != "health":
+        _criterion(out, "sensitive_data", False, ["no category of the data is special or highly personal"])
+    # 5. large scale: only from the number of people stated in the assessment's scope
+    people = eff["people"]
+    if isinstance(people, int) and people >= LARGE_SCALE_PEOPLE:
+        _criterion(out, "large_scale", True, [f"the scope states {people:,} people (from {LARGE_SCALE_PEOPLE:,} on "
+                                              f"this is large scale)"])
+    elif isinstance(people, int) and people < SMALL_SCALE_PEOPLE:
+        _criterion(out, "large_scale", False, [f"the scope states {people:,} people"])
     # 6. matching or combining datasets
     for model, _reasons in m.pd_models():
         sources = {}

@@ -60,7 +60,15 @@ def stored_value(stored: dict, path: str):
     value = (stored or {}).get(field_name)
     if criterion:
         value = (value or {}).get(criterion) if isinstance(value, dict) else None
-    return deepcopy(value) if value is not None else default_for(path)
+    default = default_for(path)
+    if value is None:
+        return default
+    if isinstance(default, dict) and isinstance(value, dict):
+        # fields added later read as their defaults, key by key (one level down too)
+        return {k: ({**d, **value[k]} if isinstance(d, dict) and isinstance(value.get(k), dict)
+                    else deepcopy(value[k]) if k in value else d) for k, d in default.items()} | \
+            {k: deepcopy(v) for k, v in value.items() if k not in default}
+    return deepcopy(value)
 
 
 def all_paths() -> list[str]:

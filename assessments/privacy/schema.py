@@ -6,12 +6,13 @@ place, e.g. ``transfers[0].safeguards`` or ``dpia_criteria.large_scale.applies``
 errors, never silently dropped.
 """
 
+import sys
 from copy import deepcopy
 from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from . import vocab
+from . import dpia_fields, vocab
 
 TEXT_MAX = 20_000
 NOTE_MAX = 2_000
@@ -33,6 +34,7 @@ FIELDS = (
     "secondary_use",
     "deidentification",
     "dpia_criteria",
+    *dpia_fields.DPIA_FIELDS,
 )
 
 FIELD_LABELS = {
@@ -50,6 +52,7 @@ FIELD_LABELS = {
     "secondary_use": "Secondary use for training",
     "deidentification": "De-identification and re-identification risk",
     "dpia_criteria": "DPIA screening criteria",
+    **dpia_fields.FIELD_LABELS,
 }
 
 # Answers the model can suggest; each DPIA criterion is its own path ("dpia_criteria.<key>").
@@ -75,6 +78,7 @@ def default_values() -> dict:
         "secondary_use": {"training": None, "basis": "", "detail": ""},
         "deidentification": {"techniques": [], "reidentification_risk": "", "detail": ""},
         "dpia_criteria": {key: {"applies": None, "note": ""} for key in vocab.CRITERION_KEYS},
+        **dpia_fields.defaults(),
     }
 
 
@@ -263,7 +267,7 @@ def _clean_field(name: str, value, err: _Errors):
     if name == "dpia_criteria":
         obj = _object(value, vocab.CRITERION_KEYS, p, err)
         return {key: clean_criterion(obj.get(key), f"{p}.{key}", err) for key in vocab.CRITERION_KEYS}
-    raise KeyError(name)
+    return dpia_fields.clean(name, value, err, sys.modules[__name__])
 
 
 def clean_criterion(value, path: str, err: _Errors) -> dict:

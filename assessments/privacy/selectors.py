@@ -7,7 +7,7 @@ from django.db.models import Q
 from threatmodel.selectors import system_model
 
 from ..models import RISK_COUNTED, Risk
-from ..models.privacy import PrivacyAssessment
+from ..models.privacy import DataProtectionOfficer, PrivacyAssessment
 from . import dpia
 from .dpia import screening_for
 from .prefill import facts_from_model, infer
@@ -47,9 +47,30 @@ def privacy_state(system, assessment: PrivacyAssessment | None = None, *, fetch:
         assessment = PrivacyAssessment.objects.filter(system=system).select_related("signed_off_by").first()
     components, flows = system_model(system)
     parts, links = facts_from_model(components, flows)
-    inferred = infer(system.answers or {}, parts, links)
-    resolved = resolve(stored_values(assessment), assessment.provenance if assessment else {}, inferred)
+    stored = stored_values(assessment)
+    stated = {"scope": stored.get("scope") or {}, "data_subjects": stored.get("data_subjects") or [],
+              "data_categories": stored.get("data_categories") or [],
+              "provenance": assessment.provenance if assessment else {}}
+    inferred = infer(system.answers or {}, parts, links, stated)
+    resolved = resolve(stored, assessment.provenance if assessment else {}, inferred)
     return PrivacyState(system, assessment, inferred, resolved, screening_for(resolved))
+
+
+def infer_for(system, stored: dict, provenance: dict) -> dict:
+    """What the model infers for ``system`` given the answers ``stored`` (a save recomputes it)."""
+    components, flows = system_model(system)
+    parts, links = facts_from_model(components, flows)
+    stated = {"scope": stored.get("scope") or {}, "data_subjects": stored.get("data_subjects") or [],
+              "data_categories": stored.get("data_categories") or [], "provenance": provenance or {}}
+    return infer(system.answers or {}, parts, links, stated)
+
+
+def is_dpo(user, team) -> bool:
+    return bool(getattr(user, "pk", None)) and DataProtectionOfficer.objects.filter(team=team, user=user).exists()
+
+
+def dpos_of(team) -> list:
+    return [d.user for d in DataProtectionOfficer.objects.filter(team=team).select_related("user").order_by("id")]
 
 
 def privacy_risks(system) -> list[Risk]:
@@ -85,4 +106,8 @@ def privacy_summary(system) -> dict:
         "signed_off_by": (a.signed_off_label if a and a.signed_off_at else ""),
         "signed_off_at": (a.signed_off_at.strftime("%Y-%m-%d") if a and a.signed_off_at else ""),
         "signed_off_version": a.signed_off_version if a else None,
+        "dpo_advice_by": a.dpo_advice_label if a else "",
+        "measures_approved_by": a.measures_approved_by if a else "",
+        "residual_approved_by": a.residual_approved_by if a else "",
+        "consulted": bool(a and (a.consultation or {}).get("entries")),
     }

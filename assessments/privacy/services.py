@@ -10,16 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from threatmodel.audit import audit_record, diff
-from threatmodel.models import AISystem, Role
+from threatmodel.models import AISystem, Membership, Role
 from threatmodel.services.common import check_version, require_role
 
-from ..models.privacy import PrivacyAssessment
-from ..services.common import clean_text, user_ref
+from ..models.privacy import DataProtectionOfficer, PrivacyAssessment
+from ..services.common import clean_text, to_date, user_ref
 from . import dpia, vocab
 from .dpia import screening_for
 from .resolve import next_provenance, resolve
 from .schema import FIELDS, INFERABLE_PATHS, clean_values
-from .selectors import privacy_state, stored_values
+from .selectors import infer_for, is_dpo, privacy_state, stored_values
 
 AUDITED = (*FIELDS, "provenance", "dpia_result", "dpia_criteria_met")
 
@@ -102,7 +102,7 @@ def privacy_assessment_save(*, actor, system: AISystem, values: dict | None = No
                 stored[name] = {**(stored.get(name) or {}), key: value}
             else:
                 stored[name] = value
-        resolved = resolve(stored, provenance, state.inferred)
+        resolved = resolve(stored, provenance, infer_for(system, stored, provenance))
         screening = screening_for(resolved)
         created = assessment is None
         if created:
@@ -126,33 +126,120 @@ def privacy_assessment_save(*, actor, system: AISystem, values: dict | None = No
     return assessment
 
 
-def privacy_sign_off(*, actor, system: AISystem, comment: str = "",
-                     expected_version: int | None = None) -> PrivacyAssessment:
-    """The DPO / privacy officer signs off the assessment as it stands (who, when, which version)."""
+def dpo_designate(*, actor, team, user, remove: bool = False) -> None:
+    """A team owner designates (or removes) a member as data protection officer."""
+    require_role(actor, team, Role.OWNER)
+    if not Membership.objects.filter(team=team, user=user).exists():
+        raise ValidationError({"user": "Only a member of the team can be its data protection officer."})
+    with transaction.atomic():
+        if remove:
+            deleted, _ = DataProtectionOfficer.objects.filter(team=team, user=user).delete()
+            if deleted:
+                audit_record(team=team, actor=actor, action="privacy.dpo_removed", obj=team,
+                             changes={"dpo": [user_ref(user), None]})
+            return
+        _, created = DataProtectionOfficer.objects.get_or_create(
+            team=team, user=user, defaults={"designated_by": actor if getattr(actor, "pk", None) else None})
+        if created:
+            audit_record(team=team, actor=actor, action="privacy.dpo_designated", obj=team,
+                         changes={"dpo": [None, user_ref(user)]})
+
+
+def privacy_dpo_advice(*, actor, system: AISystem, advice: str,
+                       expected_version: int | None = None) -> PrivacyAssessment:
+    """The DPO's advice on the DPIA (ICO step 7). Only a member designated as DPO of the team may give it."""
+    require_role(actor, system.team, Role.VIEWER)
+    if not is_dpo(actor, system.team):
+        raise ValidationError({"dpo_advice": "Only the team's data protection officer can give the DPO's advice."})
+    advice = clean_text(advice, "dpo_advice", max_length=8000)
+    if not advice:
+        raise ValidationError({"dpo_advice": "Write the advice."})
+    with transaction.atomic():
+        system, assessment = _locked(system)
+        if assessment is None:
+            raise ValidationError({"non_field_errors": "Save the privacy assessment before the DPO advises on it."})
+        check_version(assessment, expected_version)
+        before = {"dpo_advice": assessment.dpo_advice, "dpo_advice_by": user_ref(assessment.dpo_advice_by)}
+        assessment.dpo_advice, assessment.dpo_advice_by = advice, actor
+        assessment.dpo_advice_label = _label(actor)
+        assessment.dpo_advice_followed, assessment.dpo_overruled_reason = None, ""
+        assessment.version += 1
+        assessment.save()
+        audit_record(team=system.team, actor=actor, action="privacy.dpo_advised", obj=assessment,
+                     changes=diff(before, {"dpo_advice": advice, "dpo_advice_by": user_ref(actor)}))
+    return assessment
+
+
+def _label(user) -> str:
+    return (user.get_full_name() or "").strip() or user.get_username()
+
+
+def privacy_sign_off(*, actor, system: AISystem, measures_approved_by: str = "", residual_approved_by: str = "",
+                     dpo_advice_followed: bool | None = None, dpo_overruled_reason: str = "", review_date=None,
+                     comment: str = "", expected_version: int | None = None) -> PrivacyAssessment:
+    """ICO step 7: sign the DPIA off as it stands, recording who approved the measures and the residual
+    risks, whether the DPO's advice was followed (why not, if overruled) and when it is reviewed next.
+
+    Refused while the screening is incomplete, while any answer is still inferred (nobody confirmed it),
+    or before the DPO gave advice.
+    """
     require_role(actor, system.team, Role.CONTRIBUTOR)
     if actor is None:
         raise ValidationError({"signed_off_by": "A sign-off needs a person."})
     comment = clean_text(comment, "sign_off_comment", max_length=2000)
+    measures = clean_text(measures_approved_by, "measures_approved_by", max_length=150)
+    residual = clean_text(residual_approved_by, "residual_approved_by", max_length=150)
+    overruled = clean_text(dpo_overruled_reason, "dpo_overruled_reason", max_length=4000)
+    review = to_date(review_date, "review_date")
+    errors = {}
+    if not measures:
+        errors["measures_approved_by"] = "Name who approved the measures."
+    if not residual:
+        errors["residual_approved_by"] = "Name who approved the residual risks."
+    if dpo_advice_followed not in (True, False):
+        errors["dpo_advice_followed"] = "Say whether the DPO's advice was followed."
+    elif dpo_advice_followed is False and not overruled:
+        errors["dpo_overruled_reason"] = "Give the reason the DPO's advice was overruled."
+    if review is None:
+        errors["review_date"] = "Set the date of the next review."
+    elif review <= timezone.localdate():
+        errors["review_date"] = "The review date must be in the future."
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         system, assessment = _locked(system)
         if assessment is None:
             raise ValidationError({"non_field_errors": "Save the privacy assessment before signing it off."})
         check_version(assessment, expected_version)
-        screening = privacy_state(system, assessment, fetch=False).screening
-        if screening.result == dpia.UNDETERMINED:
+        state = privacy_state(system, assessment, fetch=False)
+        if state.screening.result == dpia.UNDETERMINED:
             raise ValidationError({"dpia_criteria": "The DPIA screening is incomplete: answer the open criteria "
                                                     "before signing off."})
+        inferred = state.resolved.inferred_paths()
+        if inferred:
+            raise ValidationError({"confirm": f"Confirm or correct the answers still inferred from the model before "
+                                              f"signing off: {', '.join(inferred)}."})
+        if not assessment.dpo_advice:
+            raise ValidationError({"dpo_advice": "The data protection officer has not given advice yet."})
         before = {"signed_off_by": user_ref(assessment.signed_off_by),
                   "signed_off_version": assessment.signed_off_version, "sign_off_comment": assessment.sign_off_comment}
         assessment.version += 1
         assessment.signed_off_by = actor
-        assessment.signed_off_label = (actor.get_full_name() or "").strip() or actor.get_username()
+        assessment.signed_off_label = _label(actor)
         assessment.signed_off_at = timezone.now()
         assessment.signed_off_version = assessment.version
         assessment.sign_off_comment = comment
+        assessment.measures_approved_by, assessment.residual_approved_by = measures, residual
+        assessment.dpo_advice_followed = dpo_advice_followed
+        assessment.dpo_overruled_reason = overruled if dpo_advice_followed is False else ""
+        assessment.review_date = review
         assessment.save()
         after = {"signed_off_by": user_ref(actor), "signed_off_version": assessment.version,
                  "sign_off_comment": comment}
         audit_record(team=system.team, actor=actor, action="privacy.signed_off", obj=assessment,
-                     changes=diff(before, after) | {"dpia_result": [None, screening.result]})
+                     changes=diff(before, after) | {"dpia_result": [None, state.screening.result],
+                                                    "measures_approved_by": [None, measures],
+                                                    "residual_approved_by": [None, residual],
+                                                    "dpo_advice_followed": [None, dpo_advice_followed],
+                                                    "review_date": [None, review.isoformat()]})
     return assessment

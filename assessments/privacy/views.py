@@ -3,7 +3,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from threatmodel import selectors as tm_selectors
@@ -13,7 +15,7 @@ from threatmodel.models import Role
 from . import services, vocab
 from .forms import PrivacyForm
 from .schema import FIELD_LABELS
-from .selectors import personal_data_flows, privacy_risks, privacy_state
+from .selectors import dpos_of, is_dpo, personal_data_flows, privacy_risks, privacy_state
 
 
 def _answers_by_field(state) -> dict:
@@ -37,7 +39,24 @@ def privacy_detail(request, pk):
         "system": system, "state": state, "screening": state.screening, "inferred": inferred,
         "risks": privacy_risks(system), "flows": personal_data_flows(system),
         "can_edit": tm_selectors.user_can(request.user, system.team, Role.CONTRIBUTOR),
+        "is_dpo": is_dpo(request.user, system.team), "dpos": dpos_of(system.team),
         "title": f"Privacy of {system.name}"})
+
+
+@login_required
+@require_POST
+def privacy_dpo_advice(request, pk):
+    system = tm_selectors.system_get(request.user, pk)
+    try:
+        services.privacy_dpo_advice(actor=request.user, system=system, advice=request.POST.get("dpo_advice", ""),
+                                    expected_version=request.POST.get("version") or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except VersionConflict as exc:
+        messages.error(request, f"{exc}. Review the current assessment and advise again.")
+    else:
+        messages.success(request, "The DPO's advice is recorded.")
+    return redirect("privacy_detail", pk=system.pk)
 
 
 @login_required
@@ -72,7 +91,13 @@ def privacy_edit(request, pk):
 def privacy_sign_off(request, pk):
     system = tm_selectors.system_get(request.user, pk)
     try:
+        followed = {"yes": True, "no": False}.get(request.POST.get("dpo_advice_followed", ""))
         services.privacy_sign_off(actor=request.user, system=system, comment=request.POST.get("comment", ""),
+                                  measures_approved_by=request.POST.get("measures_approved_by", ""),
+                                  residual_approved_by=request.POST.get("residual_approved_by", ""),
+                                  dpo_advice_followed=followed,
+                                  dpo_overruled_reason=request.POST.get("dpo_overruled_reason", ""),
+                                  review_date=request.POST.get("review_date", ""),
                                   expected_version=request.POST.get("version") or None)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -81,3 +106,41 @@ def privacy_sign_off(request, pk):
     else:
         messages.success(request, "Privacy assessment signed off.")
     return redirect("privacy_detail", pk=system.pk)
+
+
+RECORD_FORMATS = {"csv": ("text/csv; charset=utf-8", "record_csv"),
+                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "record_xlsx"),
+                  "pdf": ("application/pdf", "record_pdf")}
+
+
+@login_required
+@require_http_methods(["GET"])
+def team_processing_record(request, slug, fmt):
+    """The team's GDPR Art. 30 record of processing activities as CSV, XLSX or PDF."""
+    from . import record
+
+    team = tm_selectors.team_get(request.user, slug)
+    if fmt not in RECORD_FORMATS:
+        raise Http404("No such format.")
+    content_type, builder = RECORD_FORMATS[fmt]
+    response = HttpResponse(getattr(record, builder)(team), content_type=content_type)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="art30-record-{team.slug}-{stamp}.{fmt}"'
+    return response
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+@require_http_methods(["GET"])
+def privacy_docx(request, pk):
+    """The privacy assessment (DPIA) as an editable Word document, from the same content as the PDF."""
+    from ..reports.content import build_content, content_sha256
+    from ..reports.docx import pia_docx
+
+    system = tm_selectors.system_get(request.user, pk)
+    content = build_content("pia", system, generated_by=request.user)
+    response = HttpResponse(pia_docx(content, content_sha256(content)), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="dpia-{system.slug or system.pk}.docx"'
+    return response

@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
@@ -14,6 +16,7 @@ from threatmodel.api.views import IDEMPOTENCY_KEY
 
 from ..models.reports import Report, ReportKind, ReportStatus
 from . import selectors, services
+from .verify import verify_pdf
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -24,7 +27,8 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "system", "kind", "status", "progress", "stage", "error", "sha256", "content_sha256", "size",
-                  "pages", "pdf_variant", "catalog_version", "requested_by", "version", "created_at", "updated_at",
+                  "pages", "pdf_variant", "signature", "signed_at", "catalog_version", "requested_by", "version",
+                  "created_at", "updated_at",
                   "started_at", "finished_at", "url", "pdf_url"]
         read_only_fields = fields
 
@@ -39,6 +43,27 @@ class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportKind.choices)
 
 
+class VerifySerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The report PDF to verify")
+
+
+class VerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    file_sha256 = serializers.CharField()
+    stated_sha256 = serializers.CharField()
+    recomputed_sha256 = serializers.CharField()
+    report = serializers.IntegerField(allow_null=True)
+    system = serializers.IntegerField(allow_null=True)
+    kind = serializers.CharField()
+    problems = serializers.ListField(child=serializers.CharField())
+    current_sha256 = serializers.CharField()
+    unchanged_since = serializers.BooleanField()
+    differences = serializers.ListField(child=serializers.CharField())
+
+
+MAX_VERIFY_BYTES = 50 * 1024 * 1024
+
+
 class PDFRenderer(renderers.BaseRenderer):
     media_type = "application/pdf"
     format = "pdf"
@@ -49,6 +74,7 @@ class PDFRenderer(renderers.BaseRenderer):
         return data
 
 
+REUSED = "Nothing changed since this finished report (same content SHA-256): it is returned as is"
 REPORT_EXAMPLE = OpenApiExample("An assurance report", value={"kind": "assurance"}, request_only=True)
 
 
@@ -58,6 +84,7 @@ REPORT_EXAMPLE = OpenApiExample("An assurance report", value={"kind": "assurance
         summary="Request a report (rendered in the background)", tags=["reports"], request=ReportRequestSerializer,
         examples=[REPORT_EXAMPLE], parameters=[IDEMPOTENCY_KEY],
         responses={202: OpenApiResponse(ReportSerializer, description="Queued; poll `url` until status is done"),
+                   200: OpenApiResponse(ReportSerializer, description=REUSED),
                    429: OpenApiResponse(description="The team's report render limit is reached; see Retry-After")}),
 )
 class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
@@ -79,9 +106,11 @@ class SystemReportsViewSet(ListMixin, TeamScopedViewSet):
                                              kind=serializer.validated_data["kind"])
         except services.RenderRateLimited as exc:
             return problem(status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)})
+        reused = getattr(report, "reused", False)
         report.refresh_from_db()
         data = ReportSerializer(report).data
-        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+        code = status.HTTP_200_OK if reused else status.HTTP_202_ACCEPTED
+        return Response(data, status=code, headers={"Location": data["url"]})
 
 
 @extend_schema_view(
@@ -116,3 +145,32 @@ class ReportViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
         response["ETag"] = f'"{report.sha256}"'
         response["X-Content-SHA256"] = report.sha256
         return response
+
+    @extend_schema(summary="Verify this report's stored PDF against its content hash and the current state",
+                   tags=["reports"], responses={200: VerificationSerializer})
+    @action(detail=True, methods=["get"], url_path="verify")
+    def verify_stored(self, request, *args, **kwargs):
+        report = self.get_object()
+        if report.status != ReportStatus.DONE or not report.file:
+            return problem(status.HTTP_409_CONFLICT, "The report is not rendered yet.")
+        with report.file.open("rb") as fh:
+            data = fh.read()
+        return Response(self._verify(request, data))
+
+    @extend_schema(summary="Verify a report PDF: recompute its content hash from the embedded JSON, compare with "
+                           "the stored one, and list what differs from the current state",
+                   tags=["reports"], request={"multipart/form-data": VerifySerializer},
+                   responses={200: VerificationSerializer})
+    @action(detail=False, methods=["post"], url_path="verify", parser_classes=[MultiPartParser])
+    def verify(self, request, *args, **kwargs):
+        serializer = VerifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > MAX_VERIFY_BYTES:
+            raise ValidationError({"file": f"At most {MAX_VERIFY_BYTES // (1024 * 1024)} MB."})
+        return Response(self._verify(request, upload.read()))
+
+    def _verify(self, request, data: bytes) -> dict:
+        result = verify_pdf(data, reports=selectors.reports_for(request.user, self.token),
+                            systems=tm_selectors.systems_for(request.user, self.token))
+        return result.as_dict()

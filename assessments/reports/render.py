@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 
 from ..models.reports import ReportKind
 from . import svg
+from .content import CONTENT_FILENAME
 from .fetcher import REPORT_BASE_URL, StaticOnlyFetcher
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,11 @@ def charts_for(content: dict) -> dict:
     return charts
 
 
-def render_html(content: dict, *, content_sha256: str, preview: bool = False, back_url: str = "") -> str:
+def render_html(content: dict, *, content_sha256: str, preview: bool = False, back_url: str = "",
+                signature: dict | None = None) -> str:
     kind = content["kind"]
     context = {"c": content, "charts": charts_for(content), "content_sha256": content_sha256,
-               "kind_label": ReportKind(kind).label, "preview": preview, "back_url": back_url}
+               "kind_label": ReportKind(kind).label, "preview": preview, "back_url": back_url, "signature": signature}
     return render_to_string(f"reports/{kind}.html", context)
 
 
@@ -86,8 +88,16 @@ class _ProgressHandler(logging.Handler):
             log.warning("report progress update failed", exc_info=True)
 
 
+def content_attachment(canonical: bytes, digest: str):
+    """The canonical JSON of the content as a PDF/A-3 associated file (relationship Data)."""
+    from weasyprint import Attachment
+
+    return Attachment(string=canonical, name=CONTENT_FILENAME, relationship="Data",
+                      description=f"Canonical JSON of the report content; SHA-256 {digest}")
+
+
 def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: StaticOnlyFetcher | None = None,
-               variant: str = PDF_VARIANT, tagged: bool = True) -> RenderedPdf:
+               variant: str = PDF_VARIANT, tagged: bool = True, attachments: list | None = None) -> RenderedPdf:
     from weasyprint import HTML
     from weasyprint.logger import PROGRESS_LOGGER
 
@@ -101,7 +111,7 @@ def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: Stati
     try:
         options = {"pdf_variant": variant or None, "pdf_tags": tagged}
         document = HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher).render(**options)
-        data = document.write_pdf(**options)
+        data = document.write_pdf(attachments=attachments or None, **options)
     finally:
         if handler:
             PROGRESS_LOGGER.removeHandler(handler)

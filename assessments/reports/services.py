@@ -27,9 +27,11 @@ from threatmodel.services.common import require_role
 from threatmodel.webhooks import emit, object_payload
 
 from ..models.reports import Report, ReportKind, ReportStatus, report_upload_to
-from .content import build_content, content_sha256
+from .content import build_content, canonical_bytes, content_sha256
+from .content.scope import stamp
 from .heartbeat import Heartbeat
-from .render import render_html, render_pdf
+from .render import content_attachment, render_html, render_pdf
+from .signing import SIGNATURE_KIND, sign_pdf, signing_identity
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +73,27 @@ def _label(user) -> str:
     return (user.get_full_name() or "").strip() or user.get_username()
 
 
-def report_request(*, actor, system: AISystem, kind: str) -> Report:
-    """Ask for a report; it is rendered in the background once this transaction commits."""
+def report_current(system: AISystem, kind: str) -> Report | None:
+    """The finished report of this kind whose content is what the system states now, if there is one."""
+    digest = content_sha256(build_content(kind, system))
+    return (Report.objects.filter(system=system, kind=kind, status=ReportStatus.DONE, content_sha256=digest)
+            .exclude(file="").order_by("-id").first())
+
+
+def report_request(*, actor, system: AISystem, kind: str, force: bool = False) -> Report:
+    """Ask for a report; it is rendered in the background once this transaction commits.
+
+    When nothing changed since a finished report of the same kind (same content hash), that report is
+    returned as it is and nothing is rendered (``report.reused`` is True); ``force`` renders anyway.
+    """
     require_role(actor, system.team, Role.VIEWER)
     if kind not in ReportKind.values:
         raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ReportKind.values)}."})
+    if not force:
+        existing = report_current(system, kind)
+        if existing is not None:
+            existing.reused = True
+            return existing
     with transaction.atomic():
         _check_render_rate(system.team)
         release = CatalogRelease.objects.order_by("-id").first()
@@ -146,8 +164,14 @@ def _render_claimed(report: Report, token: str) -> str:
         content = build_content(report.kind, report.system, generated_by=report.requested_by)
         digest = content_sha256(content)
         progress(10, "Laying out the report")
-        html = render_html(content, content_sha256=digest)
-        pdf = render_pdf(html, on_progress=progress)
+        identity = signing_identity()
+        signed_at = timezone.now() if identity else None
+        signature = {"subject": identity.subject, "at": stamp(signed_at)} if identity else None
+        html = render_html(content, content_sha256=digest, signature=signature)
+        pdf = render_pdf(html, on_progress=progress, attachments=[content_attachment(canonical_bytes(content), digest)])
+        if identity:
+            progress(93, "Signing the PDF")
+            pdf.data, signed_at = sign_pdf(pdf.data, identity)
         progress(95, "Storing the PDF")
         sha = hashlib.sha256(pdf.data).hexdigest()
         stored_name = default_storage.save(report_upload_to(report, f"{report.kind}-{report.pk}-{token[:8]}.pdf"),
@@ -156,7 +180,8 @@ def _render_claimed(report: Report, token: str) -> str:
             now = timezone.now()
             finished = Report.objects.filter(pk=report.pk, claim=token, status=ReportStatus.RENDERING).update(
                 status=ReportStatus.DONE, file=stored_name, sha256=sha, content_sha256=digest, size=len(pdf.data),
-                pages=pdf.pages, pdf_variant=pdf.variant, progress=100, stage="Done", finished_at=now,
+                pages=pdf.pages, pdf_variant=pdf.variant, signature=SIGNATURE_KIND if identity else "",
+                signed_at=signed_at, progress=100, stage="Done", finished_at=now,
                 heartbeat_at=now, updated_at=now, error="", version=F("version") + 1)
             if not finished:
                 raise _LostClaim()

@@ -12,7 +12,9 @@ from threatmodel.models import ComponentKind
 
 BAND_COLOURS = {"low": "#2e7d32", "medium": "#b26a00", "high": "#c2410c", "critical": "#9f1239"}
 LANE_FILL = dict(zip(ComponentKind.values, ("#e8f1fb", "#f1ecfb", "#eaf6ee"), strict=True))  # in lane order
-STATUS_COLOURS = {"covered": "#2e7d32", "planned": "#b26a00", "gap": "#9ca3af"}
+STATUS_COLOURS = {"covered": "#2e7d32", "accepted": "#0b5cad", "planned": "#b26a00", "gap": "#c2410c",
+                  "not_assessed": "#9ca3af"}
+BAR_STATUSES = ("covered", "accepted", "planned", "gap", "not_assessed")
 FONT = 'font-family="Liberation Sans, DejaVu Sans, Arial, sans-serif"'
 MAX_PER_LANE = 16
 
@@ -158,7 +160,7 @@ def heat_map(rows: list[dict], title: str) -> SafeString:
 # --- coverage bars --------------------------------------------------------------------------------
 
 def coverage_bars(functions: list[dict], title: str) -> SafeString:
-    """``functions``: [{key, covered, planned, gap, total}] -> one stacked bar per function."""
+    """``functions``: [{key, covered, accepted, planned, gap, not_assessed, total}] -> one stacked bar each."""
     label_w, bar_w, row_h = 96, 420, 22
     width, height = label_w + bar_w + 120, 20 + row_h * len(functions) + 24
     body = [f'<text x="0" y="12" font-size="11" font-weight="bold" fill="#1b1f24" {FONT}>{escape(title)}</text>']
@@ -168,7 +170,7 @@ def coverage_bars(functions: list[dict], title: str) -> SafeString:
                     f'{FONT}>{escape(fn["key"])}</text>')
         x = label_w
         total = fn["total"] or 1
-        for status in ("covered", "planned", "gap"):
+        for status in BAR_STATUSES:
             w = bar_w * fn[status] / total
             if w > 0:
                 body.append(f'<rect x="{x:g}" y="{y}" width="{w:g}" height="{row_h - 6}" '
@@ -181,8 +183,9 @@ def coverage_bars(functions: list[dict], title: str) -> SafeString:
                     f'{FONT}>{fn["covered"]}/{fn["total"]} covered</text>')
     y = 22 + len(functions) * row_h + 6
     x = label_w
-    for status in ("covered", "planned", "gap"):
+    for status in BAR_STATUSES:
         body.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{STATUS_COLOURS[status]}"/>'
-                    f'<text x="{x + 14}" y="{y + 9}" font-size="9" fill="#1b1f24" {FONT}>{status}</text>')
-        x += 80
+                    f'<text x="{x + 14}" y="{y + 9}" font-size="9" fill="#1b1f24" {FONT}>'
+                    f'{status.replace("_", " ")}</text>')
+        x += 84
     return _svg(width, height, title, body)

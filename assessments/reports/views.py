@@ -54,6 +54,8 @@ def report_create(request, pk):
         response = _system_reports_page(request, system, status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
+    if getattr(report, "reused", False):
+        messages.info(request, f"Nothing changed since report #{report.pk} (same content SHA-256): here it is.")
     return redirect("report_detail", pk=report.pk)
 
 

@@ -183,6 +183,8 @@ def _apply(actor, mitigation: Mitigation, changes: dict, expected_version, *, st
         _set_fields(mitigation, team, fields)
         new_risks = _new_risks(mitigation, old_risks, changes)
         _set_status(mitigation, changes, strict=strict)
+        if mitigation.status != old_status:
+            _stamp_done(mitigation, actor, mitigation.status)
         ref_change = None
         if refs is not None:
             ref_change = write_ref_list(team=team, target=mitigation, kind="mitigation", refs=refs)
@@ -216,6 +218,20 @@ def _apply(actor, mitigation: Mitigation, changes: dict, expected_version, *, st
         if mitigation.owner is not None and mitigation.owner != old_owner:
             notifications.notify_assigned(mitigation, mitigation.owner, actor)
     return mitigation
+
+
+def _stamp_done(mitigation: Mitigation, actor, status: str) -> None:
+    """Record who implemented and who verified it, and when; going back to work clears both."""
+    person = actor if getattr(actor, "pk", None) else None
+    now = timezone.now()
+    if status == MitigationStatus.IMPLEMENTED:
+        mitigation.implemented_by, mitigation.implemented_at = person, now
+        mitigation.verified_by, mitigation.verified_at = None, None
+    elif status == MitigationStatus.VERIFIED:
+        mitigation.verified_by, mitigation.verified_at = person, now
+    else:
+        mitigation.implemented_by = mitigation.implemented_at = None
+        mitigation.verified_by = mitigation.verified_at = None
 
 
 def _set_fields(mitigation: Mitigation, team, changes: dict) -> None:

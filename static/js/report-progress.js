@@ -10,6 +10,8 @@
   var status = box.querySelector("[data-status]");
   var live = box.querySelector("[data-live]");
   var delay = 800;
+  var stopped = false;
+  window.addEventListener("live:stop", function () { stopped = true; });  /* tests: end the polling */
 
   function show(data) {
     if (bar) { bar.value = data.progress; bar.textContent = data.progress + "%"; }
@@ -19,12 +21,13 @@
   }
 
   function poll() {
+    if (stopped) { return; }
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (data) {
           show(data);
-          if (data.finished) { window.location.reload(); return; }
+          if (data.finished && !stopped) { window.location.reload(); return; }
         }
         delay = Math.min(delay * 1.25, 4000);
         window.setTimeout(poll, delay);

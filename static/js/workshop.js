@@ -377,14 +377,23 @@
 
   /* ---- presence ------------------------------------------------------------------------------ */
 
+  var stopped = false;
   window.addEventListener("pagehide", function () {
     var url = root.dataset.leaveUrl;
+    if (stopped) { return; }
     if (!url || !navigator.sendBeacon) { return; }
     var token = "";
     try { token = JSON.parse(root.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (err) { return; }
     var data = new FormData();
     data.append("csrfmiddlewaretoken", token);
     navigator.sendBeacon(url, data);
+  });
+
+  /* "live:stop" on window ends the live loop: no more polls or beats, no "leave" beacon (tests send it
+     before they close a page, so nothing of the page reaches the server after the test). */
+  window.addEventListener("live:stop", function () {
+    stopped = true;
+    [live, document.getElementById("heartbeat")].forEach(function (el) { if (el) { window.htmx.remove(el); } });
   });
 
   /* On a phone the long system questionnaire starts folded (the steps bar links to it). */

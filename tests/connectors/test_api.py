@@ -154,3 +154,10 @@ def test_unmatched_api_paths_are_problem_json_404(client, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["status"] == 404
+
+
+def test_an_empty_updated_after_is_a_400_naming_it(owner_api):
+    response = owner_api.get("/api/v1/mitigations/?updated_after=")
+    assert response.status_code == 400
+    assert "updated_after" in response.json()["errors"]
+    assert owner_api.get("/api/v1/mitigations/").status_code == 200

@@ -6,6 +6,7 @@ Select them with `-m browser`. Screenshots go to tests/e2e/artifacts/ (git-ignor
 
 import os
 import shutil
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -85,35 +86,47 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-GB"}
 
 
-@pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, serving one request at a time.
+# The live server (tests/conftest.py, `live_server`) is one per test: it stops after the test's pages
+# are closed and before its database access ends, and refuses whatever arrives late.
 
-    The test database is SQLite in memory: one connection shared by the test and the server thread. A
-    threaded server would run a poll and a save on that one connection at once ("database table is
-    locked"); serving requests one after the other is what a browser test needs, and Django closes
-    each connection when the server is not threaded, so keep-alive cannot block the queue.
-    """
-    from django.core.servers.basehttp import WSGIServer
-    from django.test.testcases import LiveServerThread
-    from pytest_django.live_server_helper import LiveServer
+STOP_LIVE = "window.dispatchEvent(new Event('live:stop'))"
 
-    class SerialWSGIServer(WSGIServer):
-        def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.connections_override = connections_override
 
-    class SerialLiveServerThread(LiveServerThread):
-        server_class = SerialWSGIServer
+def stop_live(page) -> None:
+    """End a page's live loop (polls, presence beats, the "leave" beacon): static/js listens for `live:stop`."""
+    from playwright.sync_api import Error
 
-    server = LiveServer(request.config.getvalue("liveserver") or "localhost", start=False)
-    threaded = server.thread
-    server.thread = SerialLiveServerThread(threaded.host, static_handler=threaded.static_handler,
-                                           connections_override=threaded.connections_override, port=threaded.port)
-    server.thread.daemon = True
-    server.start()
-    yield server
-    server.stop()
+    if page.is_closed():
+        return
+    with suppress(Error):  # a page that is navigating or gone has no loop left to stop
+        page.evaluate(STOP_LIVE)
+
+
+@pytest.fixture
+def new_context(new_context, live_server):
+    """pytest-playwright's contexts (closed at teardown), with every page's live loop stopped first."""
+    made = []
+
+    def make(**kwargs):
+        ctx = new_context(**kwargs)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        for page in ctx.pages:
+            stop_live(page)
+        ctx.close()
+
+
+@contextmanager
+def quiet(live_server, *pages):
+    """The test reads or writes the database itself: stop the pages' live loops, then hold the live server
+    idle (the request in flight finished, no other one handled) for the block."""
+    for page in pages:
+        stop_live(page)
+    with live_server.idle():
+        yield
 
 
 @pytest.fixture

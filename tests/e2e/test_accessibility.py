@@ -5,7 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from .conftest import DESKTOP, PHONE, collect_errors, login
+from .conftest import DESKTOP, PHONE, collect_errors, login, quiet
 
 pytestmark = pytest.mark.browser
 BLOCKING = {"serious", "critical"}
@@ -31,6 +31,18 @@ def demo(workshop_team):
     return system
 
 
+def open_page(page, url: str, *, live: bool) -> None:
+    """Open a page and wait until it is settled: no request left (the network is idle) or, on the workshop
+    (which polls, so is never idle) its first presence beat answered: its script has run, htmx has started."""
+    if not live:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        return
+    with page.expect_response(lambda r: r.url.endswith("/workshop/presence/")) as beat:
+        page.goto(url)
+    assert beat.value.ok
+
+
 def violations(page) -> list[str]:
     results = Axe().run(page)
     out = []
@@ -48,8 +60,9 @@ def test_main_pages_have_no_serious_accessibility_violations(page, live_server, 
     team = workshop_team["team"]
     from catalog.models import ControlTemplate, ThreatTemplate
 
-    threat = ThreatTemplate.objects.order_by("ref").first()
-    control = ControlTemplate.objects.order_by("ref").first()
+    with quiet(live_server, page):
+        threat = ThreatTemplate.objects.order_by("ref").first()
+        control = ControlTemplate.objects.order_by("ref").first()
     pages = {
         "dashboard": reverse("dashboard"),
         "workshop": reverse("workshop", args=[demo.pk]),
@@ -65,8 +78,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page, live_server, 
     for name, path in pages.items():
         for size, viewport in (("1280", DESKTOP), ("390", PHONE)):
             page.set_viewport_size(viewport)
-            page.goto(base + path)
-            page.wait_for_load_state("networkidle") if name != "workshop" else page.wait_for_timeout(600)
+            open_page(page, base + path, live=name == "workshop")
             screenshot(page, f"{name}-{size}")
             problems = violations(page)
             if problems:
@@ -74,7 +86,7 @@ def test_main_pages_have_no_serious_accessibility_violations(page, live_server, 
     page.set_viewport_size(DESKTOP)
 
     # the workshop with its editors open: the component questionnaire, a risk being scored, a mitigation form
-    page.goto(base + pages["workshop"])
+    open_page(page, base + pages["workshop"], live=True)
     page.locator(".diagram-h .card-link").first.click()
     page.locator("#editor form[data-editor-form]").wait_for()
     register_card = page.locator("[data-list=register] .risk-card").first

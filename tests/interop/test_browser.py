@@ -1,6 +1,6 @@
 """The import journey in Chromium: upload, read the preview, change a kind, import, land on the workshop.
 
-Uses the e2e suite's browser set-up (system Chromium, serial live server); skips without Chromium unless
+Uses the e2e suite's browser set-up (system Chromium, a live server per test); skips without Chromium unless
 REQUIRE_BROWSER=1. No console error (so no CSP violation: the pages need no inline script or style) and no
 serious accessibility violation; screenshots in tests/e2e/artifacts/ for a person to look at.
 """
@@ -15,8 +15,9 @@ from tests.e2e.conftest import (  # noqa: F401 - fixtures used by name
     browser_type_launch_args,
     collect_errors,
     live_catalog,
-    live_server,
     login,
+    new_context,
+    quiet,
     workshop_team,
 )
 
@@ -51,9 +52,9 @@ def test_import_threat_dragon_model_in_the_browser(page, live_server, workshop_t
     page.click("button:has-text('Import')")
     page.wait_for_url(f"{base}/systems/*/workshop/")
     imported = page.locator("text=was imported").count()
-    page.goto("about:blank")  # stop the workshop page's live updates before reading the database
     assert imported == 1
-    system = AISystem.objects.get(team=workshop_team["team"])
-    assert system.components.get(name__startswith="Übersetzungs").kind == "model"
+    with quiet(live_server, page):  # the workshop page's live loop stopped, the server idle
+        system = AISystem.objects.get(team=workshop_team["team"])
+        assert system.components.get(name__startswith="Übersetzungs").kind == "model"
     assert missing == []  # every page, style and script loaded (the browser's favicon probe aside)
     assert [e for e in errors if "Content Security Policy" in e or "Refused to" in e] == []

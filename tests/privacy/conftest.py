@@ -32,3 +32,16 @@ def forecaster(team, owner):
                            answers={"model_type": "regression", "provider": "in_house"})
     tm_services.flow_create(actor=owner, system=system, source=sales, target=model, answers={"personal_data": False})
     return system
+
+
+@pytest.fixture
+def kids_app(team, owner):
+    """The children's speech app, with no regime named by the system: the geography says US and EU."""
+    system = make_system(team, owner, name="Story buddy", answers={"internet_facing": True,
+                                                                    "users": ["children", "public"]})
+    voice = make_component(system, "input", name="Child's voice", actor=owner,
+                           answers={"source": "end_users", "purpose": ["prompt"], "personal_data": "children"})
+    model = make_component(system, "model", name="Speech recogniser", actor=owner,
+                           answers={"model_type": "speech", "provider": "third_party_api"})
+    tm_services.flow_create(actor=owner, system=system, source=voice, target=model, answers={"personal_data": True})
+    return system

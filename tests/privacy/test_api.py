@@ -15,7 +15,7 @@ def url(system) -> str:
     return f"/api/v1/systems/{system.pk}/privacy/"
 
 
-def test_get_put_round_trip_with_etags(api, speech_app):
+def test_get_put_round_trip_with_etags(api, speech_app, owner):
     first = api.get(url(speech_app))
     assert first.status_code == 200 and first["ETag"] == '"0"'
     body = first.json()
@@ -46,8 +46,19 @@ def test_get_put_round_trip_with_etags(api, speech_app):
     assert patch.json()["dpia_criteria"]["large_scale"] == {"applies": False, "note": "Pilot"}
     assert patch.json()["dpia_criteria"]["vulnerable_subjects"]["applies"] is True  # untouched
 
-    signed = api.post(f"{url(speech_app)}sign-off/", {"comment": "ok"}, format="json", HTTP_IF_MATCH='"2"')
+    sign = {"comment": "ok", "measures_approved_by": "Mia", "residual_approved_by": "Rui",
+            "dpo_advice_followed": True, "review_date": "2099-01-01"}
+    refused = api.post(f"{url(speech_app)}sign-off/", sign, format="json", HTTP_IF_MATCH='"2"')
+    assert refused.status_code == 400 and "confirm" in refused.json()["errors"]  # answers still inferred
+    confirmed = api.patch(url(speech_app), {"confirm": patch.json()["inferred"]}, format="json", HTTP_IF_MATCH='"2"')
+    assert confirmed.status_code == 200 and confirmed.json()["inferred"] == []
+    assert api.post(f"/api/v1/teams/{speech_app.team.slug}/dpos/", {"username": owner.username},
+                    format="json").status_code == 200
+    advised = api.post(f"{url(speech_app)}dpo-advice/", {"advice": "Fine"}, format="json", HTTP_IF_MATCH='"3"')
+    assert advised.status_code == 200
+    signed = api.post(f"{url(speech_app)}sign-off/", sign, format="json", HTTP_IF_MATCH='"4"')
     assert signed.status_code == 200 and signed.json()["sign_off"]["current"] is True
+    assert signed.json()["sign_off"]["measures_approved_by"] == "Mia"
 
 
 def test_validation_errors_name_the_field(api, speech_app):

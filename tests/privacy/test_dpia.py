@@ -44,7 +44,8 @@ def test_childrens_speech_app_needs_a_dpia():
     assert screening.result == dpia.REQUIRED
     assert screening.required is True
     met = {c.key for c in screening.criteria if c.applies}
-    assert {"vulnerable_subjects", "innovative_technology", "large_scale"} <= met
+    assert {"vulnerable_subjects", "innovative_technology", "sensitive_data"} <= met
+    assert "large_scale" not in met  # internet-facing and public says nothing of the number of people
     assert screening.applies >= vocab.DPIA_THRESHOLD
     # the reasoning names the criteria and where each came from
     text = " ".join(screening.reasoning)

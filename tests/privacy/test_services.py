@@ -82,15 +82,24 @@ def test_errors_and_conflicts(speech_app, owner, viewer, outsider):
         services.privacy_assessment_save(actor=outsider, system=speech_app, values={"rights_process": "z"})
 
 
-def test_dpo_sign_off_records_who_when_and_which_version(speech_app, forecaster, owner):
+SIGN = {"measures_approved_by": "Mia Manager", "residual_approved_by": "Rui Risk", "dpo_advice_followed": True,
+        "review_date": "2099-01-01"}
+
+
+def test_dpo_sign_off_records_who_when_and_which_version(speech_app, forecaster, owner, team):
     with pytest.raises(ValidationError):
-        services.privacy_sign_off(actor=owner, system=speech_app)  # nothing saved yet
-    a = services.privacy_assessment_save(actor=owner, system=speech_app, values={"rights_process": "Via the app"})
-    a = services.privacy_sign_off(actor=owner, system=speech_app, comment="DPIA to follow", expected_version=a.version)
-    assert a.signed_off and a.signed_off_version == a.version == 2 and a.signed_off_at is not None
+        services.privacy_sign_off(actor=owner, system=speech_app, **SIGN)  # nothing saved yet
+    inferred = privacy_state(speech_app).resolved.inferred_paths()
+    a = services.privacy_assessment_save(actor=owner, system=speech_app, values={"rights_process": "Via the app"},
+                                         confirm=inferred)
+    services.dpo_designate(actor=owner, team=team, user=owner)
+    a = services.privacy_dpo_advice(actor=owner, system=speech_app, advice="Go ahead", expected_version=a.version)
+    a = services.privacy_sign_off(actor=owner, system=speech_app, comment="DPIA to follow", expected_version=a.version,
+                                  **SIGN)
+    assert a.signed_off and a.signed_off_version == a.version == 3 and a.signed_off_at is not None
     assert AuditEvent.objects.filter(action="privacy.signed_off").count() == 1
     a = services.privacy_assessment_save(actor=owner, system=speech_app, values={"rights_process": "Via email"})
-    assert not a.signed_off and a.signed_off_version == 2  # changed since: the sign-off no longer covers it
+    assert not a.signed_off and a.signed_off_version == 3  # changed since: the sign-off no longer covers it
 
 
 def test_incomplete_screening_cannot_be_signed_off(team, owner):
@@ -100,5 +109,5 @@ def test_incomplete_screening_cannot_be_signed_off(team, owner):
     make_component(system, "input", name="Form", actor=owner, answers={"personal_data": "basic"})
     services.privacy_assessment_save(actor=owner, system=system, values={"rights_process": "?"})
     with pytest.raises(ValidationError) as info:
-        services.privacy_sign_off(actor=owner, system=system)
+        services.privacy_sign_off(actor=owner, system=system, **SIGN)
     assert "dpia_criteria" in info.value.message_dict

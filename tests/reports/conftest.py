@@ -47,3 +47,34 @@ def seed_register(system, owner, approver):
                                     reason="Only staff can reach it")
     services.review_sign_off(actor=owner, system=system, role="author", comment="Workshop done")
     return {"injection": injection, "verified": verified, "late": late, "accepted": accepted}
+
+
+@pytest.fixture
+def people(team):
+    from threatmodel.models import Role
+
+    from ..factories import member
+
+    owner = member(team, Role.OWNER, username="olivia", first_name="Olivia", last_name="Owner")
+    approver = member(team, Role.CONTRIBUTOR, username="arjun", first_name="Arjun", last_name="Approver")
+    return owner, approver
+
+
+@pytest.fixture
+def seeded(catalog, team, people):
+    from assessments.resuggest import resuggest_system
+    from threatmodel.demo import build_support_assistant
+
+    owner, approver = people
+    system = build_support_assistant(actor=owner, team=team)
+    resuggest_system(system.pk)
+    return system, seed_register(system, owner, approver)
+
+
+def generate(system, user, kind, django_capture_on_commit_callbacks, force=False):
+    from assessments.reports.services import report_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(actor=user, system=system, kind=kind, force=force)
+    report.refresh_from_db()
+    return report

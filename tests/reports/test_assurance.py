@@ -3,43 +3,13 @@
 import hashlib
 import io
 
-import pytest
 from pypdf import PdfReader
 
 from assessments.models import Risk
-from assessments.models.reports import Report
 from assessments.reports.content import build_content, content_sha256
-from assessments.reports.services import report_request
 from threatmodel.audit import audit_verify
-from threatmodel.demo import build_support_assistant
-from threatmodel.models import Role
 
-from ..factories import member
-from .conftest import pdf_text, seed_register, squeeze
-
-
-@pytest.fixture
-def people(team):
-    owner = member(team, Role.OWNER, username="olivia", first_name="Olivia", last_name="Owner")
-    approver = member(team, Role.CONTRIBUTOR, username="arjun", first_name="Arjun", last_name="Approver")
-    return owner, approver
-
-
-@pytest.fixture
-def seeded(catalog, team, people):
-    owner, approver = people
-    system = build_support_assistant(actor=owner, team=team)
-    from assessments.resuggest import resuggest_system
-
-    resuggest_system(system.pk)
-    return system, seed_register(system, owner, approver)
-
-
-def generate(system, user, kind, django_capture_on_commit_callbacks) -> Report:
-    with django_capture_on_commit_callbacks(execute=True):
-        report = report_request(actor=user, system=system, kind=kind)
-    report.refresh_from_db()
-    return report
+from .conftest import generate, pdf_text, squeeze
 
 
 def test_assurance_pdf_states_the_register(seeded, people, django_capture_on_commit_callbacks):
@@ -63,7 +33,7 @@ def test_assurance_pdf_states_the_register(seeded, people, django_capture_on_com
     assert seeds["injection"].title in text
     assert "Red-team run 2025-11 blocked 48 of 50 payloads" in text
     assert "Quarterly access review" in text and "10 days late" in text and "OVERDUE" in text
-    assert "approved by Arjun Approver (arjun)" in text
+    assert "accepted by Arjun Approver (arjun) until" in text
     assert "Olivia Owner (olivia)" in text
     assert f"Page 1 of {report.pages}" in text and f"Page {report.pages} of {report.pages}" in text
     # the hashes the report promises
@@ -91,7 +61,7 @@ def test_pdf_is_archival_and_tagged(seeded, people, django_capture_on_commit_cal
     assert b"pdfaid:part" in metadata and b"3" in metadata
     assert reader.metadata.title == "Assurance report: Customer support assistant"
     assert report.pdf_variant == "pdf/a-3b"
-    assert not reader.attachments
+    assert list(reader.attachments) == ["report-content.json"]
 
 
 def test_coverage_follows_mitigation_states(seeded):
@@ -101,10 +71,10 @@ def test_coverage_follows_mitigation_states(seeded):
     injection_refs = {m.ref for m in seeds["injection"].template.mappings.filter(framework__key="NIST-AI-RMF")}
     assert injection_refs, "the seeded risk maps to NIST subcategories"
     for ref in injection_refs:
-        assert items[ref]["mitigations_done"] >= 1
-    # a subcategory nothing maps to is a gap with the reason said
-    empty = [i for i in content["nist"]["items"] if i["risks"] == 0]
-    assert empty and all(i["status"] == "gap" and "no risk" in i["reason"] for i in empty)
+        assert items[ref]["covered"] >= 1  # the verified mitigation with evidence and a verifier
+    # a subcategory nothing maps to, with no organisation evidence, is "not assessed" (not a gap)
+    empty = [i for i in content["nist"]["items"] if i["risks"] == 0 and not i["evidence"]]
+    assert empty and all(i["status"] == "not_assessed" and "no risk" in i["reason"] for i in empty)
 
 
 def test_content_hash_ignores_generation_time_and_author(seeded, people):

@@ -22,9 +22,9 @@ def system(catalog, team, owner):
     return system
 
 
-def request(system, user, kind, capture, execute=True) -> Report:
+def request(system, user, kind, capture, execute=True, force=False) -> Report:
     with capture(execute=execute):
-        report = services.report_request(actor=user, system=system, kind=kind)
+        report = services.report_request(actor=user, system=system, kind=kind, force=force)
     report.refresh_from_db()
     return report
 
@@ -65,7 +65,7 @@ def test_render_failure_is_readable_and_keeps_earlier_reports(system, owner, dja
         raise RuntimeError("font cache unreadable")
 
     monkeypatch.setattr(services, "render_pdf", broken)
-    bad = request(system, owner, "assurance", django_capture_on_commit_callbacks)
+    bad = request(system, owner, "assurance", django_capture_on_commit_callbacks, force=True)
     assert bad.status == "failed"
     assert bad.error == "The report could not be rendered (RuntimeError: font cache unreadable)."
     assert bad.stage == "Failed" and not bad.file and not bad.sha256

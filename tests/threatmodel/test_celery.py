@@ -42,3 +42,22 @@ def test_real_worker_writes_to_the_database(real_worker):
     else:
         pytest.fail(f"the worker did not run the task within 60 s:\n{real_worker.log()[-3000:]}")
     assert "threatmodel.worker_heartbeat" in real_worker.log()
+
+
+def test_a_stopped_worker_leaves_no_process_behind():
+    """A worker whose main process ignores SIGTERM and whose pool child outlives it: stop() kills the group,
+    so nothing of it can write to the database after its test."""
+    import subprocess
+    import sys
+
+    from ..live import group_alive, stop_process_group
+
+    code = ("import os, signal, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "if os.fork() == 0:\n    time.sleep(120)\n"
+            "print('ready', flush=True)\ntime.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    stop_process_group(proc, grace=0.2)
+    assert proc.returncode is not None
+    assert not group_alive(proc.pid)

@@ -42,8 +42,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 def parse_updated_after(request):
     raw = request.query_params.get("updated_after")
-    if raw in (None, ""):
+    if raw is None:
         return None
+    if not raw.strip():  # `?updated_after=` is a client bug (an unset variable), not "everything"
+        raise ValidationError({"updated_after": ["Give an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z, or leave "
+                                                 "the parameter out."]})
     try:
         value = parse_datetime(raw.replace(" ", "+"))
     except ValueError:  # well-formed but impossible, e.g. February 30th

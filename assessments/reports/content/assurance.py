@@ -11,11 +11,21 @@ from django.utils import timezone
 from catalog.models import FrameworkItem, ThreatTemplate
 
 from ... import scoring
-from ...models import RISK_ACTIVE, Mitigation, MitigationStatus, Review, Risk, RiskStatus, Treatment
+from ...models import RISK_ACTIVE, Mitigation, MitigationStatus, Risk, RiskStatus, Treatment
 from ...privacy.selectors import privacy_summary
 from ...selectors import awaiting_triage, triaged
-from ..coverage import RiskFacts, capability_coverage, nist_coverage
-from .scope import audit_section, catalog_section, generated_section, iso_date, person, scope_section, stamp
+from ..coverage import MitigationFacts, RiskFacts, capability_coverage, nist_coverage
+from .evidence import assurance_scope, org_evidence, register_reviews
+from .scope import (
+    audit_section,
+    catalog_section,
+    generated_section,
+    iso_date,
+    link_list,
+    person,
+    scope_section,
+    stamp,
+)
 
 ACTIVE = RISK_ACTIVE  # triaged and still open; suggestions are outside the register until triaged
 HIGH_BANDS = ("high", "critical")
@@ -93,7 +103,11 @@ def mitigation_row(m: Mitigation, risks_of: dict[int, list[int]]) -> dict:
         "overdue": m.is_overdue,
         "late_days": (timezone.localdate() - m.due).days if m.is_overdue and m.due else 0,
         "evidence": m.evidence,
-        "evidence_links": list(m.evidence_links or []),
+        "evidence_links": link_list(m.evidence_links),
+        "implemented_by": person(m.implemented_by),
+        "implemented_at": stamp(m.implemented_at),
+        "verified_by": person(m.verified_by),
+        "verified_at": stamp(m.verified_at),
         "risks": [risk_ref(r) for r in sorted(risks_of.get(m.pk, []))],
     }
 
@@ -116,14 +130,6 @@ def _capabilities() -> list[dict]:
     return [{"ref": i.ref, "title": i.title} for i in items.order_by("position", "id")]
 
 
-def _reviews(system) -> list[dict]:
-    rows = Review.objects.filter(system=system).order_by("round", "id")
-    return [{"round": r.round, "role": r.get_role_display(), "decision": r.get_decision_display(),
-             "user": r.user_label if r.user_id is None else person(r.user), "comment": r.comment,
-             "at": stamp(r.created_at), "catalog_version": r.catalog_version, "register_hash": r.register_hash}
-            for r in rows.select_related("user")]
-
-
 def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
     team = system.team
     matrix = scoring.matrix_for(team)
@@ -132,18 +138,26 @@ def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
     risks = list(triaged(register).select_related("component", "template", "owner", "accepted_by").order_by("id"))
     for r in risks:
         r.system = system
-    mitigations = list(Mitigation.objects.filter(system=system).select_related("owner", "control").order_by("id"))
+    mitigations = list(Mitigation.objects.filter(system=system)
+                       .select_related("owner", "control", "implemented_by", "verified_by").order_by("id"))
     mitigations_of: dict[int, list[int]] = defaultdict(list)
     risks_of: dict[int, list[int]] = defaultdict(list)
     for rid, mid in _links(system):
         mitigations_of[rid].append(mid)
         risks_of[mid].append(rid)
-    status_of = {m.pk: m.status for m in mitigations}
+    facts_of = {m.pk: MitigationFacts(m.status, bool(m.evidence or m.evidence_links), person(m.verified_by))
+                for m in mitigations}
     mappings = _mappings(system, risks)
 
     facts = [RiskFacts(r.pk, r.status, r.treatment, frozenset(mappings[r.pk]),
-                       tuple(status_of[m] for m in mitigations_of.get(r.pk, []) if m in status_of)) for r in risks]
-    nist = nist_coverage(facts, _nist_subcategories())
+                       tuple(facts_of[m] for m in mitigations_of.get(r.pk, []) if m in facts_of),
+                       closing_evidence=r.status_reason if r.status == RiskStatus.CLOSED else "",
+                       accepted_by=person(r.accepted_by), accepted_until=iso_date(r.acceptance_review_date),
+                       ref=risk_ref(r.pk)) for r in risks]
+    privacy = privacy_summary(system)
+    reviews = register_reviews(system)
+    evidence, checklist = org_evidence(system, reviews, privacy)
+    nist = nist_coverage(facts, _nist_subcategories(), evidence)
     capabilities = capability_coverage(facts, _capabilities())
 
     rows = [risk_row(r, mitigations_of) for r in risks]
@@ -162,14 +176,22 @@ def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
                              "review_date": iso_date(r.acceptance_review_date), "reason": r.acceptance_reason,
                              "expired": r.acceptance_expired, "residual_band": r.residual_band})
     today = timezone.localdate()
-    people = {u.get_username(): person(u) for u in [*(r.owner for r in risks if r.owner_id),
-                                                    *(m.owner for m in mitigations if m.owner_id)]}
+    named = [*(r.owner for r in risks), *(r.accepted_by for r in risks), *(m.owner for m in mitigations),
+             *(m.implemented_by for m in mitigations), *(m.verified_by for m in mitigations), system.owner]
+    people = {u.get_username(): person(u) for u in named if u is not None}
+    for label in (*(r["user"] for r in reviews["items"]), privacy.get("signed_off_by"), privacy.get("dpo_advice_by"),
+                  privacy.get("measures_approved_by"), privacy.get("residual_approved_by"),
+                  *(row["by"] for row in checklist)):
+        if label and not any(label in (k, v) for k, v in people.items()):
+            people[label] = label
     return {
         "kind": "assurance",
         "title": f"Assurance report: {system.name}",
         "system": scope_section(system),
+        "scope": assurance_scope(system),
         "catalog": catalog_section(system),
         "nist": nist,
+        "checklist": checklist,
         "capabilities": capabilities,
         "register": {
             "total": len(rows),
@@ -195,8 +217,8 @@ def assurance_content(system, *, generated_by=None, generated_at=None) -> dict:
         "mitigations": mitigation_rows,
         "risks": rows,
         "people": [{"username": k, "name": v} for k, v in sorted(people.items())],
-        "reviews": _reviews(system),
-        "privacy": privacy_summary(system),
+        "reviews": reviews,
+        "privacy": privacy,
         "audit": audit_section(system),
         "generated": generated_section(generated_by, generated_at),
     }

@@ -5,6 +5,7 @@ from ...privacy.resolve import INFERRED
 from ...privacy.schema import FIELD_LABELS, categories_special
 from ...privacy.selectors import personal_data_flows, privacy_risks, privacy_state
 from .assurance import risk_ref
+from .dpia import dpia_sections
 from .scope import audit_section, catalog_section, generated_section, iso_date, person, scope_section, stamp
 
 YES_NO = {True: "Yes", False: "No", None: "Not answered"}
@@ -92,6 +93,7 @@ def pia_content(system, *, generated_by=None, generated_at=None) -> dict:
         "assessment": {"exists": a is not None, "version": state.version,
                        "updated_at": stamp(a.updated_at) if a else ""},
         "answers": _describe(state),
+        "dpia_sections": dpia_sections(state.values),
         "inferred": _inferred_list(state),
         "dpia": state.screening.as_dict(),
         "risks": [{"ref": risk_ref(r.pk), "title": r.title, "template": r.template.ref if r.template_id else "",
@@ -104,7 +106,13 @@ def pia_content(system, *, generated_by=None, generated_at=None) -> dict:
         "sign_off": {"signed": bool(a and a.signed_off_at), "current": bool(a and a.signed_off),
                      "by": a.signed_off_label if a else "", "at": stamp(a.signed_off_at) if a else "",
                      "date": a.signed_off_at.date().isoformat() if a and a.signed_off_at else "",
-                     "version": a.signed_off_version if a else None, "comment": a.sign_off_comment if a else ""},
+                     "version": a.signed_off_version if a else None, "comment": a.sign_off_comment if a else "",
+                "measures_approved_by": a.measures_approved_by if a else "",
+                "residual_approved_by": a.residual_approved_by if a else "",
+                "dpo_advice": a.dpo_advice if a else "", "dpo_advice_by": a.dpo_advice_label if a else "",
+                "dpo_advice_followed": a.dpo_advice_followed if a else None,
+                "dpo_overruled_reason": a.dpo_overruled_reason if a else "",
+                "review_date": iso_date(a.review_date) if a else ""},
         "audit": audit_section(system),
         "generated": generated_section(generated_by, generated_at),
     }

@@ -27,6 +27,12 @@ def stamp(value) -> str:
     return timezone.localtime(value, timezone.get_fixed_timezone(0)).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def link_list(links) -> list[dict]:
+    """[{url, href}]: href only for http(s) URLs (anything else is printed, never linked)."""
+    return [{"url": str(u), "href": str(u) if str(u).startswith(("https://", "http://")) else ""}
+            for u in links or []]
+
+
 def answers_table(scope: str, answers: dict) -> list[dict]:
     """[{label, value}] in questionnaire order, choice values as their labels; unanswered questions left out."""
     rows = []

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0007_connectors'),
+        ('assessments', '0008_report_evidence_dpia'),
         ('threatmodel', '0004_pending_tasks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
