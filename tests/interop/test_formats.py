@@ -218,8 +218,8 @@ def test_a_very_large_model_is_read_quickly():
               for k in range(800)]
     data = json.dumps({"summary": {"title": "Large"}, "detail": {"diagrams": [{"cells": cells}]}}).encode()
     assert len(data) > 900_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a loaded CI machine stretches wall time, not the work done
     plan = detect.read(data)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     assert plan.counts()["components"] == 400 and plan.counts()["risks"] == 800
     assert len(plan.flows) == 800 - sum(1 for k in range(800) if k % 400 == (k * 7 + 1) % 400)
