@@ -5,6 +5,7 @@ script served as a file of its own (no inline script), so it works under the sit
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 urlpatterns = [
@@ -12,12 +13,13 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
     path("v1/", include("config.api_v1")),
-    re_path(r"^.*$", lambda request, *args, **kwargs: api_not_found(request), name="api-not-found"),
+    re_path(r"^.*$", csrf_exempt(lambda request, *args, **kwargs: api_not_found(request)), name="api-not-found"),
 ]
 
 
 def api_not_found(request):
-    """Every unmatched path under /api/ is a problem+json 404 (never Django's HTML page)."""
+    """Every unmatched path under /api/ is a problem+json 404 (never Django's HTML page, nor the CSRF
+    middleware's HTML 403 for a POST with a session cookie: the route is csrf-exempt, it changes nothing)."""
     return JsonResponse({"type": "https://httpstatuses.io/404", "title": "Not Found", "status": 404,
                          "detail": f"No API endpoint at {request.path[:200]}.", "errors": {}},
                         status=404, content_type="application/problem+json")

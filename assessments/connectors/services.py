@@ -8,7 +8,7 @@ the webhooks' SSRF guard at registration and again at every call.
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
+from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,9 +58,12 @@ def _clean(kind: str, values: dict) -> dict:
     if not base_url:
         raise ValidationError({"base_url": "Give your Jira site, e.g. https://example.atlassian.net."})
     try:
+        URLValidator(schemes=["http", "https"])(base_url)
         targets.resolve(base_url.rstrip("/"))
     except targets.TargetRefused as exc:
         raise ValidationError({"base_url": str(exc).replace("webhooks only call", "connectors only call")}) from exc
+    except (ValidationError, UnicodeError, ValueError) as exc:  # not a URL, or a host that cannot be encoded
+        raise ValidationError({"base_url": "An http(s) URL, e.g. https://example.atlassian.net."}) from exc
     out["base_url"] = base_url.rstrip("/")
     if kind == ConnectorKind.JIRA:
         key = clean_text(values.get("project_key"), "project_key", max_length=40, required=True)

@@ -1,5 +1,5 @@
 """The system diagram: three lanes (inputs, models, outputs) with the components as cards and the data
-flows drawn between them. Plain Python over the component kinds: the layout, and its SVG (`to_svg`).
+flows drawn between them. Plain Python over the component kinds: the layout (its SVG: diagram_svg.to_svg).
 
 Two layouts are computed: `horizontal` (lanes side by side, for a projector or a laptop) and
 `vertical` (lanes stacked, for a phone). Flows leave a card on one side and enter the target on the
@@ -329,9 +329,3 @@ def _boundaries(arrows, boxes, flows, lanes) -> list[Boundary]:
     bottom = max((lane.y + lane.h for lane in lanes), default=PAD)
     return [Boundary(PAD + (g + 1) * LANE_W + g * LANE_GAP + LANE_GAP / 2, top, bottom) for g in sorted(gaps)]
 
-
-def to_svg(d: Diagram, suffix: str, system_name: str) -> str:
-    """The diagram as an SVG element (escaped markup): see diagram_svg."""
-    from .diagram_svg import to_svg as render
-
-    return render(d, suffix, system_name)

@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..audit import audit_record
-from ..models import AISystem, Component, Role
+from ..models import AISystem, Component, ComponentKind, Role
 from .common import bump, require_role
 
-KINDS = ("input", "model", "output")
+KINDS = tuple(ComponentKind.values)
 
 
 def components_reorder(*, actor, system: AISystem, kind: str, order) -> list[Component]:

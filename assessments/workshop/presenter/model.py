@@ -13,6 +13,7 @@ from threatmodel.models import AISystem, ComponentKind
 
 from ... import scoring
 from .. import cards, diagram
+from ..diagram_svg import to_svg
 from ..selectors import ACTIVE
 
 
@@ -108,8 +109,8 @@ def model_part(system: AISystem, risks, model_key: str | None = None) -> ModelPa
         box.url = cards.url("workshop_component", box.id)
     return ModelPart(
         components=components, flows=flows, lanes=lanes, horizontal=horizontal, vertical=vertical,
-        svg={"h": SafeString(diagram.to_svg(horizontal, "h", system.name)),  # nosec B703 - reviewed: escaped in to_svg
-             "v": SafeString(diagram.to_svg(vertical, "v", system.name))},  # nosec B703 - reviewed: escaped in to_svg
+        svg={"h": SafeString(to_svg(horizontal, "h", system.name)),  # nosec B703 - reviewed: escaped in to_svg
+             "v": SafeString(to_svg(vertical, "v", system.name))},  # nosec B703 - reviewed: escaped in to_svg
         open_questions=views, system_questions=len(system_qs),
         system_answered=_answered(system.answers, system_qs), questions=total, answered=answered,
     )
