@@ -94,7 +94,7 @@ def _secret(value, field: str, *, required: bool) -> str:
 
 def connector_create(*, actor, team, kind: str, token: str, base_url: str = "", project_key: str = "",
                      repository: str = "", username: str = "", webhook_secret: str = "",
-                     sync_accepted_risks: bool = False) -> Connector:
+                     sync_accepted_risks: bool = False, active: bool = True) -> Connector:
     require_role(actor, team, Role.OWNER)
     if kind not in ConnectorKind.values:
         raise ValidationError({"kind": f"One of {', '.join(ConnectorKind.values)}."})
@@ -104,7 +104,8 @@ def connector_create(*, actor, team, kind: str, token: str, base_url: str = "", 
     webhook_secret = _secret(webhook_secret, "webhook_secret", required=False)
     connector = Connector(team=team, kind=kind, token_encrypted=encrypt(token), token_hint=token[-4:],
                           webhook_secret_encrypted=encrypt(webhook_secret) if webhook_secret else "",
-                          sync_accepted_risks=bool(sync_accepted_risks), created_by=actor, **fields)
+                          sync_accepted_risks=bool(sync_accepted_risks), active=bool(active), created_by=actor,
+                          **fields)
     with transaction.atomic():
         connector.full_clean(exclude=["created_by"])
         connector.save()

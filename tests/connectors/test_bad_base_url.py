@@ -26,3 +26,13 @@ def test_a_post_to_an_unknown_api_path_with_a_session_is_a_problem_404(client):
     client.force_login(member(team, Role.OWNER))
     response = client.post("/api/v1/teams/no%20such/dpos/", data={}, content_type="application/json")
     assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+
+
+def test_a_connector_created_inactive_stays_inactive(client, fake_github):
+    team = TeamFactory()
+    client.force_login(member(team, Role.OWNER))
+    body = {"team": team.slug, "kind": "github", "base_url": fake_github.url, "repository": "acme/x",
+            "token": "t" * 20, "active": False}
+    response = client.post("/api/v1/connectors/", data=body, content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert response.json()["active"] is False
