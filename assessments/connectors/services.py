@@ -123,7 +123,7 @@ def connector_update(*, actor, connector: Connector, expected_version: int | Non
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     with transaction.atomic():
-        connector = Connector.objects.select_for_update().select_related("team").get(pk=connector.pk)
+        connector = Connector.objects.select_for_update(of=("self",)).select_related("team").get(pk=connector.pk)
         check_version(connector, expected_version)
         before = _snapshot(connector)
         merged = {**_snapshot(connector), **{k: v for k, v in changes.items() if k in PUBLIC_FIELDS}}
@@ -156,7 +156,7 @@ def connector_delete(*, actor, connector: Connector, expected_version: int | Non
     """Remove the connector; its tickets' references stay (as plain references) on the mitigations."""
     require_role(actor, connector.team, Role.OWNER)
     with transaction.atomic():
-        connector = Connector.objects.select_for_update().select_related("team").get(pk=connector.pk)
+        connector = Connector.objects.select_for_update(of=("self",)).select_related("team").get(pk=connector.pk)
         check_version(connector, expected_version)
         audit_record(team=connector.team, actor=actor, action="connector.deleted", obj=connector,
                      changes=diff(_snapshot(connector), {}))

@@ -101,7 +101,8 @@ def _save_ref(connector, target, ticket: RemoteTicket) -> ExternalRef:
 def ticket_apply_remote(*, ref_id: int, ticket: RemoteTicket) -> str:
     """Bring one reference (and its mitigation) in step with the ticket: "unchanged", "applied" or "conflict"."""
     with transaction.atomic():
-        ref = ExternalRef.objects.select_for_update().select_related("connector", "team").filter(pk=ref_id).first()
+        ref = (ExternalRef.objects.select_for_update(of=("self",)).select_related("connector", "team")
+               .filter(pk=ref_id).first())
         if ref is None:
             return "unchanged"
         target = ref.target
@@ -153,7 +154,7 @@ def ticket_mark_missing(*, ref_id: int) -> None:
     """The ticket was deleted on the other side: keep the link as a record, marked missing; the
     mitigation keeps its status (a deleted ticket says nothing about the work). A new ticket can be made."""
     with transaction.atomic():
-        ref = ExternalRef.objects.select_for_update().select_related("team").filter(
+        ref = ExternalRef.objects.select_for_update(of=("self",)).select_related("team").filter(
             pk=ref_id, missing_at__isnull=True).first()
         if ref is None:
             return
