@@ -27,6 +27,12 @@ from .serializers import (
     RiskSerializer,
 )
 
+# threatmodel.api.contract declares If-Match and Idempotency-Key wherever the base takes them (and replaces these
+# with the full declaration); the names stay for the modules that still list them.
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
+                            description='The ETag you read, e.g. "3". Without it: 428; stale: 412.')
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                   description="Makes the POST safe to retry: a replay returns the first response.")
 APPLY_REMOTE = OpenApiParameter(
     "apply_remote_status", bool, required=False,
     description="After the write, move the mitigation to the status its tickets' category asks for "
