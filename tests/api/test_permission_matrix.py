@@ -152,7 +152,6 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("risk_add_control", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_detail", "GET"): E(PAGE_READ, "mitigation"),
     ("mitigation_history", "GET"): E(PAGE_READ, "mitigation"),
-    ("mitigation_transition", "POST"): E(PAGE_WRITE, "mitigation"),
     ("risk_comment", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_comment", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: reports, privacy, import/export -----------------------------------------------------

@@ -9,10 +9,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from threatmodel import selectors as tm_selectors
 from threatmodel.exceptions import VersionConflict
 
-from ... import services
-from ...models import Risk
+from ...mitigation_editor import MitigationForm, save_mitigation
 from .. import presenter, selectors
-from ..forms import MitigationEditForm, refresh_version, show_conflict, track_changes
+from ..forms import refresh_version, show_conflict, track_changes
 from .common import CONFLICT, INVALID, changed, done
 
 
@@ -28,9 +27,8 @@ def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extr
 
 
 def _form(mitigation, data=None):
-    candidates = list(Risk.objects.filter(system=mitigation.system_id, status__in=selectors.ACTIVE).order_by("id"))
-    return track_changes(MitigationEditForm(data, mitigation=presenter.mitigation_for_card(mitigation),
-                                            candidates=candidates))
+    return track_changes(MitigationForm(data, system=mitigation.system,
+                                        mitigation=presenter.mitigation_for_card(mitigation)))
 
 
 @login_required
@@ -50,14 +48,8 @@ def mitigation_edit(request, pk):
         return _card(request, m, mode="edit", form=form)
     if not form.is_valid():
         return _card(request, m, mode="edit", form=form, status=INVALID)
-    d = form.cleaned_data
     try:
-        updated = services.mitigation_update(
-            actor=request.user, mitigation=m, expected_version=d["version"], title=d["title"], owner=d["owner"],
-            due=d["due"], evidence=d["evidence"], risks=d["risks"])
-        if d["status"] != updated.status:
-            services.mitigation_transition(actor=request.user, mitigation=updated, status=d["status"],
-                                           reason=d["status_reason"], expected_version=updated.version)
+        save_mitigation(form, actor=request.user)
     except VersionConflict:
         m = selectors.mitigation_get(request.user, pk)
         show_conflict(form, _form(m), m.version)
