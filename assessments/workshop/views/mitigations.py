@@ -12,12 +12,15 @@ from threatmodel.exceptions import VersionConflict
 from ...mitigation_editor import MitigationForm, save_mitigation
 from .. import presenter, selectors
 from ..forms import refresh_version, show_conflict, track_changes
+from .comments import thread
 from .common import CONFLICT, INVALID, changed, done
 
 
 def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extra):
     mitigation = presenter.mitigation_for_card(mitigation)
     context = {"m": mitigation, "mode": mode, "system": mitigation.system, "can_edit": can_edit, **extra}
+    if mode != "view":
+        context["thread"] = thread(request.user, mitigation, editable=can_edit)
     if request.htmx:
         return render(request, "workshop/_mitigation_card.html", context, status=status)
     back = reverse("workshop", args=[mitigation.system_id]) + f"#mitigation-{mitigation.pk}"

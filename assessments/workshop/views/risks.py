@@ -26,6 +26,7 @@ from ..forms import (
     show_conflict,
     track_changes,
 )
+from .comments import thread
 from .common import CONFLICT, INVALID, changed, csrf_input, done, fragment, system_for
 
 
@@ -40,6 +41,7 @@ def _card(request, risk, *, mode="view", status=200, can_edit=True, error="", **
     else:
         context["open_tag"] = cards.open_tag(risk, editing=True)
         context["body"] = cards.card_body(risk, matrix)
+        context["thread"] = thread(request.user, risk, editable=can_edit)
     if request.htmx:
         return render(request, "workshop/_risk_card.html", context, status=status)
     return render(request, "workshop/form_page.html",
