@@ -147,7 +147,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our own assets, and the browser libraries `make` installs from package-lock.json (npm ci).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/idiomorph", BASE_DIR / "node_modules" / "idiomorph" / "dist")]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
