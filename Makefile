@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # Parallel test processes (pytest-xdist): one per core; each has its own test database.
@@ -19,7 +20,13 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-var:
+# Browser libraries (idiomorph) come from the npm registry at set-up, pinned in package-lock.json, and
+# are served from our own origin by staticfiles (config/settings.py); nothing is fetched at run time.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NODE_STAMP)
+
+var: $(NODE_STAMP)
 	mkdir -p var/media var/bench var/static
 
 migrate: $(STAMP) var
@@ -56,4 +63,4 @@ worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker -Q celery,reports,imports,webhooks -l info
 
 clean:
-	rm -rf $(VENV) var/db.sqlite3
+	rm -rf $(VENV) node_modules var/db.sqlite3

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from assessments.api.assurance import AssuranceScopeViewSet, GovernanceEvidenceViewSet
 from assessments.api.comments import MitigationCommentsViewSet, RiskCommentsViewSet
 from assessments.api.diagram import SystemDiagramViewSet
 from assessments.api.views import ExternalRefViewSet, MitigationViewSet, RiskViewSet
@@ -33,6 +34,8 @@ router.register(r"webhooks/(?P<webhook_pk>\d+)/deliveries", webhooks.WebhookDeli
 router.register(r"systems/(?P<system_pk>\d+)/reports", SystemReportsViewSet, basename="system-reports")
 router.register("reports", ReportViewSet, basename="report")
 router.register("imports", ImportViewSet, basename="import")
+router.register("assurance-scopes", AssuranceScopeViewSet, basename="assurance-scope")
+router.register("governance-evidence", GovernanceEvidenceViewSet, basename="governance-evidence")
 router.register("connectors", ConnectorViewSet, basename="connector")
 privacy = PrivacyViewSet.as_view({"get": "retrieve", "put": "update", "patch": "partial_update"})
 privacy_sign_off = PrivacyViewSet.as_view({"post": "sign_off"})

@@ -147,7 +147,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our own assets, and the browser libraries `make` installs from package-lock.json (npm ci).
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor/idiomorph", BASE_DIR / "node_modules" / "idiomorph" / "dist")]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -235,7 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "threatmodel.api.contract.ApiSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "threatmodel.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -249,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "AI Threat Register API",
     "DESCRIPTION": "Threat models and risk registers for AI systems; built for ticket sync.",
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
+    # The paths carry /api/v1/: a server is the site's origin (SITE_URL; a development server by default).
+    "SERVERS": [{"url": env.str("SITE_URL", default="") or "http://127.0.0.1:8000",
+                 "description": "This installation (SITE_URL)"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

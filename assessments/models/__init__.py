@@ -1,4 +1,4 @@
-from .assurance import AssuranceScope, GovernanceEvidence
+from .assurance import ORG_CHECKLIST, SCOPE_COMPONENT_KINDS, AssuranceScope, GovernanceEvidence
 from .comments import COMMENT_MAX_LENGTH, Comment
 from .connectors import GITHUB_API, Connector, ConnectorHealth, ConnectorKind
 from .interop import ImportRecord, ImportStatus
@@ -45,6 +45,8 @@ __all__ = [
     "RISK_REASON_REQUIRED",
     "REPORT_FINISHED",
     "RISK_TRANSITIONS",
+    "ORG_CHECKLIST",
+    "SCOPE_COMPONENT_KINDS",
     "AssuranceScope",
     "ControlKind",
     "DataProtectionOfficer",

@@ -13,6 +13,16 @@ from django.db import models
 from threatmodel.models import AISystem, Team
 from threatmodel.models.base import Versioned
 
+# NIST AI RMF subcategories about the organisation rather than the system: no threat of the catalog maps
+# to them, so only organisation-level evidence (policies, training, engagement, metrics) covers them.
+ORG_CHECKLIST = (
+    "GOVERN 1.2", "GOVERN 1.3", "GOVERN 2.2", "GOVERN 5.2", "MAP 1.2", "MAP 1.3", "MAP 1.4", "MAP 3.1", "MAP 5.2",
+    "MEASURE 1.1", "MEASURE 1.2", "MEASURE 2.2", "MEASURE 2.3", "MEASURE 3.2", "MEASURE 4.1", "MEASURE 4.2",
+    "MEASURE 4.3", "MANAGE 2.1", "MANAGE 4.2",
+)
+# The components whose versions an assurance scope records: models, and inputs (the data sets).
+SCOPE_COMPONENT_KINDS = ("input", "model")
+
 
 class GovernanceEvidence(Versioned):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="governance_evidence")

@@ -64,6 +64,55 @@ FIELD_LABELS = {
     "regime_details": "Regime modules",
 }
 
+# What the privacy page asks for each DPIA answer, declared once: the form is built from these.
+# (path, label, kind[, choices]) with kind one of "text" (a line), "long" (a paragraph), "count" (a whole
+# number or unknown), "lines" (a list, one item per line), "choice", "multi" (several choices), "tri" (yes,
+# no or unknown). ROWS are the lists of records (one small form per entry).
+FORM_FIELDS = (
+    ("parties.controller", "Controller", "text"),
+    ("parties.processors", "Processors (one per line)", "lines"),
+    ("parties.dpo", "Data protection officer", "text"),
+    ("parties.legitimate_interests", "The legitimate interest pursued (where that is a lawful basis)", "long"),
+    ("scope.people", "Number of people concerned", "count"),
+    ("scope.records", "Volume of records", "count"),
+    ("scope.frequency", "How often the processing happens", "text"),
+    ("scope.geography", "Geographical area (one country or region per line)", "lines"),
+    ("scope.duration", "How long the processing and the data last", "text"),
+    ("context.relationship", "Relationship with the people", "long"),
+    ("context.expectations", "What the people would expect", "long"),
+    ("context.vulnerable", "Children or vulnerable people involved", "long"),
+    ("context.concerns", "Prior concerns, public concerns, novelty", "long"),
+    ("consultation.not_consulted_reason", "If nobody was consulted: why", "long"),
+    *((f"necessity.{key}", label, "long") for key, label in NECESSITY),
+    ("conclusion.summary", "Overall residual-risk conclusion", "long"),
+    ("conclusion.art36", "Art. 36 prior consultation with the supervisory authority", "choice", ART36),
+    ("conclusion.art36_reason", "Why (the Art. 36 decision)", "long"),
+    ("regime_details.coppa.consent", "COPPA: consent", "choice", COPPA_CONSENT),
+    ("regime_details.coppa.detail", "COPPA: how it is obtained", "long"),
+    ("regime_details.ccpa.notice_at_collection", "CCPA/CPRA: notice at collection given", "tri"),
+    ("regime_details.ccpa.opt_out", "CCPA/CPRA: opt-out of sale or sharing", "choice", CCPA_OPT_OUT),
+    ("regime_details.ccpa.sensitive_limit", "CCPA/CPRA: use of sensitive personal information limited", "tri"),
+    ("regime_details.ccpa.detail", "CCPA/CPRA: detail", "long"),
+    ("regime_details.hipaa.baa", "HIPAA: business associate agreement signed", "tri"),
+    ("regime_details.hipaa.minimum_necessary", "HIPAA: how the minimum necessary standard is met", "long"),
+    ("regime_details.hipaa.detail", "HIPAA: detail", "long"),
+    ("regime_details.pdpa.consent", "PDPA: consent obtained", "tri"),
+    ("regime_details.pdpa.purpose_notification", "PDPA: purposes notified", "tri"),
+    ("regime_details.pdpa.transfer_limitation", "PDPA: how the transfer limitation obligation is met", "long"),
+    ("regime_details.pdpa.detail", "PDPA: detail", "long"),
+)
+ROWS = {
+    "consultation.entries": (("who", "Who", "choice", CONSULTEES), ("name", "Name or group", "text"),
+                             ("when", "When", "text"), ("said", "What they said", "long")),
+    "individual_risks": (("title", "Risk to individuals", "text"), ("harm", "The harm to people", "long"),
+                         ("feared_events", "Feared events", "multi", FEARED_EVENTS),
+                         ("likelihood", "Likelihood", "choice", LIKELIHOOD),
+                         ("severity", "Severity", "choice", SEVERITY), ("measures", "Measures", "long"),
+                         ("effect", "Effect of the measures", "long"),
+                         ("residual_likelihood", "Residual likelihood", "choice", LIKELIHOOD),
+                         ("residual_severity", "Residual severity", "choice", SEVERITY)),
+}
+
 
 def defaults() -> dict:
     return {

@@ -12,7 +12,7 @@ from django.forms import formset_factory
 
 from threatmodel.forms import ServiceErrorsMixin
 
-from . import vocab
+from . import dpia_fields, vocab
 from .schema import INFERABLE_PATHS
 
 TRI = [("", "Unknown"), ("yes", "Yes"), ("no", "No")]
@@ -88,6 +88,80 @@ FORMSETS = {"purposes": PurposeFormSet, "data_categories": CategoryFormSet, "tra
 PATH_RE = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)")
 
 
+# --- the DPIA's answers, built from dpia_fields.FORM_FIELDS and ROWS (declared once) -------------------
+
+def field_name(path: str) -> str:
+    return "dpia_" + path.replace(".", "__")
+
+
+def _declared_field(label: str, kind: str, choices=None) -> forms.Field:
+    if kind == "count":
+        return forms.IntegerField(label=label, required=False, min_value=0, help_text="Leave empty when unknown.")
+    if kind == "choice":
+        return forms.ChoiceField(label=label, choices=BLANK + list(choices), required=False)
+    if kind == "multi":
+        return _multi(choices, label)
+    if kind == "tri":
+        return _tri(label)
+    return _text(label, rows=3 if kind in ("long", "lines") else 0)
+
+
+def _to_form(kind: str, value):
+    if kind == "lines":
+        return "\n".join(value or [])
+    if kind == "tri":
+        return to_tri(value)
+    return value
+
+
+def _from_form(kind: str, value):
+    if kind == "lines":
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+    if kind == "tri":
+        return from_tri(value)
+    if kind == "multi":
+        return list(value or [])
+    return value
+
+
+def _get(values: dict, path: str):
+    for part in path.split("."):
+        values = (values or {}).get(part) if isinstance(values, dict) else None
+    return values
+
+
+def _put(out: dict, path: str, value) -> None:
+    *parents, last = path.split(".")
+    for part in parents:
+        out = out.setdefault(part, {})
+    out[last] = value
+
+
+class _DeclaredRowForm(forms.Form):
+    """One entry of a DPIA list (a consultation, a risk to individuals); ``spec`` comes from dpia_fields.ROWS."""
+
+    spec: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label, kind, *choices in self.spec:
+            self.fields[key] = _declared_field(label, kind, *choices)
+
+    def value(self):
+        d = self.cleaned_data
+        if not any(d.get(key) for key, *_ in self.spec):
+            return None
+        return {key: _from_form(kind, d.get(key)) for key, _label, kind, *_c in self.spec}
+
+
+def _row_formset(path: str):
+    form = type(f"{path.replace('.', '_').title()}Form", (_DeclaredRowForm,), {"spec": dpia_fields.ROWS[path]})
+    return formset_factory(form, extra=1)
+
+
+DPIA_ROWSETS = {path.replace(".", "_"): (path, _row_formset(path)) for path in dpia_fields.ROWS}
+
+
 class PrivacyForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     processes_personal_data = _tri("Does the system process personal data?")
@@ -122,11 +196,34 @@ class PrivacyForm(ServiceErrorsMixin, forms.Form):
         for key, label, description in vocab.EDPB_CRITERIA:
             self.fields[f"criterion_{key}"] = _tri(label, description)
             self.fields[f"criterion_{key}_note"] = _text("Note")
+        for path, label, kind, *choices in dpia_fields.FORM_FIELDS:
+            self.fields[field_name(path)] = _declared_field(label, kind, *choices)
+            self.initial[field_name(path)] = _to_form(kind, _get(values, path))
         self.initial.update(self._initial(values, version))
         self.formsets = {
             name: cls(data, prefix=name, initial=None if data is not None else values[name])
             for name, cls in FORMSETS.items()
         }
+        for name, (path, cls) in DPIA_ROWSETS.items():
+            rows = _get(values, path) or []
+            self.formsets[name] = cls(data, prefix=name, initial=None if data is not None else [
+                {key: _to_form(kind, row.get(key)) for key, _l, kind, *_c in dpia_fields.ROWS[path]} for row in rows])
+
+    def dpia_sections(self) -> list[dict]:
+        """The DPIA's answers grouped as the report prints them: {key, title, fields, rowsets}."""
+        sections: dict[str, dict] = {}
+        for path, *_ in dpia_fields.FORM_FIELDS:
+            top = path.split(".")[0]
+            section = sections.setdefault(top, {"key": top, "title": dpia_fields.FIELD_LABELS[top], "fields": [],
+                                                "rowsets": []})
+            section["fields"].append(self[field_name(path)])
+        for name, (path, _cls) in DPIA_ROWSETS.items():
+            top = path.split(".")[0]
+            section = sections.setdefault(top, {"key": top, "title": dpia_fields.FIELD_LABELS[top], "fields": [],
+                                                "rowsets": []})
+            section["rowsets"].append({"formset": self.formsets[name], "legend": dpia_fields.ROWS[path][0][1]})
+        order = {name: i for i, name in enumerate(dpia_fields.DPIA_FIELDS)}
+        return sorted(sections.values(), key=lambda s: order[s["key"]])
 
     @staticmethod
     def _initial(v: dict, version: int) -> dict:
@@ -196,10 +293,22 @@ class PrivacyForm(ServiceErrorsMixin, forms.Form):
                                  "detail": d["deid_detail"]},
             "dpia_criteria": {key: {"applies": from_tri(d[f"criterion_{key}"]), "note": d[f"criterion_{key}_note"]}
                               for key in vocab.CRITERION_KEYS},
+            **self.dpia_values(rows),
         }
+
+    def dpia_values(self, rows: dict) -> dict:
+        out: dict = {}
+        for path, _label, kind, *_c in dpia_fields.FORM_FIELDS:
+            _put(out, path, _from_form(kind, self.cleaned_data.get(field_name(path))))
+        for name, (path, _cls) in DPIA_ROWSETS.items():
+            _put(out, path, rows[name])
+        return out
 
     def add_service_error(self, path: str, messages: list[str]) -> None:
         """Put one of the service's errors next to the field it names (``transfers[0].role`` -> that row's role)."""
+        for name, (declared, _cls) in DPIA_ROWSETS.items():  # consultation.entries[0].when -> that row
+            if path.startswith(declared + "["):
+                path = name + path[len(declared):]
         match = PATH_RE.match(path)
         if match and match.group(1) in self.formsets:
             name, index, field = match.group(1), int(match.group(2)), match.group(3)
@@ -226,6 +335,8 @@ class PrivacyForm(ServiceErrorsMixin, forms.Form):
         if parts[0] == "erasure" and len(parts) >= 3:
             name = f"erasure_{parts[1]}_{parts[2]}"
             return name if name in self.fields else None
+        if field_name(".".join(parts)) in self.fields:
+            return field_name(".".join(parts))
         if parts[0] == "dpia_criteria" and len(parts) >= 2:
             name = f"criterion_{parts[1]}" + ("_note" if len(parts) > 2 and parts[2] == "note" else "")
             return name if name in self.fields else None

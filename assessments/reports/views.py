@@ -37,7 +37,8 @@ def _system_reports_page(request, system, status: int = 200):
     reports = selectors.reports_of_system(system)[:100]
     return render(request, "reports/pages/system.html", {
         "system": system, "reports": reports, "kinds": ReportKind.choices, "title": f"Reports of {system.name}",
-        "can_request": tm_selectors.user_can(request.user, system.team, Role.VIEWER)}, status=status)
+        "can_request": tm_selectors.user_can(request.user, system.team, Role.VIEWER),
+        "can_edit": tm_selectors.can_edit(request.user, system.team)}, status=status)
 
 
 @login_required

@@ -1,6 +1,13 @@
 """Writes for the risk register. Every function is keyword-only, validates (a ValidationError names the
 field), writes in one transaction, records its audit events and queues side effects on commit."""
 
+from .assurance import (
+    assurance_scope_delete,
+    assurance_scope_save,
+    governance_evidence_create,
+    governance_evidence_delete,
+    governance_evidence_update,
+)
 from .comments import comment_add
 from .matrix import risk_matrix_update
 from .mitigations import (
@@ -19,10 +26,15 @@ from .sync import external_refs_replace, mitigation_follow_remote
 from .triage import risks_triage, triage_undo
 
 __all__ = [
+    "assurance_scope_delete",
+    "assurance_scope_save",
     "comment_add",
     "external_ref_delete",
     "external_ref_set",
     "external_refs_replace",
+    "governance_evidence_create",
+    "governance_evidence_delete",
+    "governance_evidence_update",
     "mitigation_apply",
     "mitigation_create",
     "mitigation_delete",

@@ -1,8 +1,8 @@
 /* The workshop page's own behaviour, on top of htmx (served by django-htmx).
  *
  * - live updates: the #live element polls with If-None-Match; a 304 costs the server one query.
- *   Changed regions arrive out of band; whatever a person is editing there is kept (moved into the
- *   new region), and so is the open/closed state of <details> and the heat map filter.
+ *   Changed regions arrive out of band and are morphed in (idiomorph): focus, the caret and open
+ *   editors survive; an editor in use, the open/closed state of <details> and the heat map filter are kept.
  * - the heat map cells filter the register list;
  * - keyboard shortcuts (? shows them), presentation mode, the editor panel, presence on leave.
  * No inline scripts or styles anywhere (CSP: script-src 'self', style-src 'self').
@@ -15,13 +15,11 @@
   var live = document.getElementById("live");
   var status = document.getElementById("ws-status");
   var filter = readFilterFromUrl();
-  var held = new Map();      // editors taken out of a region that no longer holds them (yet)
-  var refocus = null;        // {el, start, end}: the field someone was typing in during a live swap
+  var lost = false;          // a live update removed something that was being edited (kept on screen)
   var pendingNext = null;    // the card to focus after an accept / dismiss from the keyboard flow
 
   function say(text) { if (status) { status.textContent = text; } }
   function byId(id) { return id ? document.getElementById(id) : null; }
-  function sel(id) { return "#" + CSS.escape(id); }
 
   /* ---- live updates -------------------------------------------------------------------------- */
 
@@ -48,60 +46,44 @@
     return el.hasAttribute("data-live-editor") && (el.dataset.dirty === "true" || el.contains(document.activeElement));
   }
 
-  function keepFocus(el) {
-    var active = document.activeElement;
-    if (active && el.contains(active) && active !== document.body) {
-      refocus = { el: active, start: active.selectionStart, end: active.selectionEnd };
-    }
+  /* What a live update must leave as it is: an editor someone is using, a card open for editing, and a
+     card whose own request is in flight (its response will need it). */
+  function keepAsIs(el) {
+    if (el.nodeType !== 1 || !el.id) { return false; }
+    if (el.hasAttribute("data-live-editor")) { return isDirtyEditor(el); }
+    if (el.hasAttribute("data-editing")) { return true; }
+    return el.matches(".risk-card, .mit-card") && (el.classList.contains("htmx-request") || !!el.querySelector(".htmx-request"));
   }
 
-  function syncDetails(target, fragment) {
-    var scope = [target].concat(Array.prototype.slice.call(target.querySelectorAll("details[data-keep-open][id]")));
-    scope.forEach(function (d) {
-      if (!d.matches || !d.matches("details[data-keep-open][id]")) { return; }
-      var incoming = fragment.querySelector(sel(d.id));
-      if (incoming) { if (d.open) { incoming.setAttribute("open", ""); } else { incoming.removeAttribute("open"); } }
-    });
+  /* the form field someone is typing in keeps its text */
+  function isFieldInUse(el) {
+    return el === document.activeElement && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
   }
 
-  document.body.addEventListener("htmx:oobBeforeSwap", function (e) {
-    var target = e.detail.target, fragment = e.detail.fragment;
-    if (!target || !fragment) { return; }
-    if (isDirtyEditor(target)) { e.detail.shouldSwap = false; return; }
-    syncDetails(target, fragment);
-    held.forEach(function (el, id) {
-      var incoming = fragment.querySelector(sel(id));
-      if (incoming) { incoming.replaceWith(el); held.delete(id); }
-    });
-    var keep = new Set();
-    target.querySelectorAll("[data-editing][id], [data-live-editor][id]").forEach(function (el) {
-      if (!el.hasAttribute("data-live-editor") || isDirtyEditor(el)) { keep.add(el); }
-    });
-    /* a card whose own request is in flight: its response will need it */
-    target.querySelectorAll(".htmx-request").forEach(function (el) {
-      var card = el.closest(".risk-card[id], .mit-card[id]");
-      if (card && target.contains(card)) { keep.add(card); }
-    });
-    keep.forEach(function (el) {
-      keepFocus(el);
-      var incoming = fragment.querySelector(sel(el.id));
-      if (incoming) { incoming.replaceWith(el); } else { held.set(el.id, el); el.remove(); }
-    });
-  });
+  /* Changed regions arrive out of band (hx-swap-oob="morph") and are morphed in by idiomorph's htmx
+     extension (hx-ext="morph" on the page): nodes the new HTML still has are kept, so focus, the caret,
+     scroll positions and open editors survive. These callbacks add what idiomorph cannot know. */
+  if (window.Idiomorph) {
+    var callbacks = window.Idiomorph.defaults.callbacks;
+    /* (not idiomorph's ignoreActiveValue: it also skips the children of any focused element, a card included) */
+    callbacks.beforeNodeMorphed = function (node) { return !(keepAsIs(node) || isFieldInUse(node)); };
+    callbacks.beforeNodeRemoved = function (node) {
+      if (!keepAsIs(node)) { return true; }
+      lost = true;
+      return false;  // removed by someone else: the text stays on screen to copy; Save then says so
+    };
+    /* open or closed is the reader's choice on the <details> the page keeps open */
+    callbacks.beforeAttributeUpdated = function (attr, el) {
+      return !(attr === "open" && el.matches("details[data-keep-open]"));
+    };
+  }
 
-  /* After a live update has been swapped in: give back the focus, re-apply the filter. */
+  /* After a live update has been swapped in: say what was lost, re-apply the filter, keep the keyboard flow. */
   function afterLiveSwap() {
-    if (held.size) {
-      say("Something you were editing was removed by someone else.");
-      held.clear();
+    if (lost) {
+      say("Something you were editing was removed by someone else; your text is kept to copy.");
+      lost = false;
     }
-    if (refocus && document.body.contains(refocus.el) && document.activeElement !== refocus.el) {
-      refocus.el.focus({ preventScroll: true });
-      if (refocus.start != null && refocus.el.setSelectionRange) {
-        try { refocus.el.setSelectionRange(refocus.start, refocus.end); } catch (err) { /* not a text field */ }
-      }
-    }
-    refocus = null;
     applyFilter();
     if (pendingNext) {
       var next = byId(pendingNext);

@@ -112,6 +112,10 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("workshop_risk_mitigate", "POST"): E(PAGE_WRITE, "risk"),
     ("workshop_mitigation", "GET"): E(PAGE_READ, "mitigation"),
     ("workshop_mitigation_edit", "POST"): E(PAGE_WRITE, "mitigation"),
+    ("workshop_risk_comments", "GET"): E(PAGE_READ, "risk"),
+    ("workshop_risk_comments", "POST"): E(PAGE_WRITE, "risk"),
+    ("workshop_mitigation_comments", "GET"): E(PAGE_READ, "mitigation"),
+    ("workshop_mitigation_comments", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: teams and settings ------------------------------------------------------------------
     ("team_create", "GET"): E(PAGE_ANY_USER),
     ("team_settings", "GET"): E(PAGE_READ, "team"),
@@ -152,7 +156,6 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("risk_add_control", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_detail", "GET"): E(PAGE_READ, "mitigation"),
     ("mitigation_history", "GET"): E(PAGE_READ, "mitigation"),
-    ("mitigation_transition", "POST"): E(PAGE_WRITE, "mitigation"),
     ("risk_comment", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_comment", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: reports, privacy, import/export -----------------------------------------------------
@@ -168,6 +171,16 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("privacy_sign_off", "POST"): E(PAGE_WRITE, "system"),
     ("privacy_dpo_advice", "POST"): E(PAGE_VIEWER_WRITE, "system"),  # then only a designated DPO succeeds
     ("privacy_docx", "GET"): E(PAGE_READ, "system"),
+    ("assurance_scope_edit", "GET"): E(("login", "403", "ok", "ok", "404", "login", "login", "login"), "system"),
+    ("assurance_scope_edit", "POST"): E(PAGE_WRITE, "system"),
+    ("assurance_scope_delete", "POST"): E(PAGE_WRITE, "system"),
+    ("governance_evidence_list", "GET"): E(PAGE_READ, "team"),
+    ("governance_evidence_new", "GET"): E(("login", "403", "ok", "ok", "404", "login", "login", "login"), "team"),
+    ("governance_evidence_new", "POST"): E(PAGE_WRITE, "team"),
+    ("governance_evidence_edit", "GET"): E(("login", "403", "ok", "ok", "404", "login", "login", "login"),
+                                           "evidence_page"),
+    ("governance_evidence_edit", "POST"): E(PAGE_WRITE, "evidence_page"),
+    ("governance_evidence_delete", "POST"): E(PAGE_WRITE, "evidence_page"),
     ("team_processing_record", "GET"): E(PAGE_READ, "team_csv"),
     ("import_home", "GET"): E(PAGE_ANY_USER),
     ("import_detail", "GET"): E(PAGE_READ, "import"),
@@ -274,6 +287,16 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("system-privacy", "PATCH"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-privacy-sign-off", "POST"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
     ("system-privacy-dpo-advice", "POST"): E(API_THEIRS_WRITE, "system_pk", body="empty"),
+    ("assurance-scope-list", "GET"): E(API_LIST),
+    ("assurance-scope-list", "POST"): E(API_CREATE, body="scope"),
+    ("assurance-scope-detail", "GET"): E(API_READ, "scope"),
+    ("assurance-scope-detail", "PATCH"): E(API_WRITE, "scope", body="scope_patch", if_match="scope"),
+    ("assurance-scope-detail", "DELETE"): E(API_WRITE, "scope", if_match="scope"),
+    ("governance-evidence-list", "GET"): E(API_LIST),
+    ("governance-evidence-list", "POST"): E(API_CREATE, body="evidence"),
+    ("governance-evidence-detail", "GET"): E(API_READ, "evidence"),
+    ("governance-evidence-detail", "PATCH"): E(API_WRITE, "evidence", body="evidence_patch", if_match="evidence"),
+    ("governance-evidence-detail", "DELETE"): E(API_WRITE, "evidence", if_match="evidence"),
     ("team-dpos", "GET"): E(("401", "ok", "ok", "ok", "404", "any", "401", "401"), "team_slug"),
     ("team-dpos", "POST"): E(API_THEIRS_WRITE, "team_slug", body="empty"),
     ("system-export", "GET"): E(API_READ, "system_pk"),
@@ -350,6 +373,10 @@ class World:
         self.risk = reg.risk_create(actor=owner, system=self.system, title="Matrix risk")
         self.mitigation = reg.mitigation_create(actor=owner, system=self.system, title="Matrix mitigation",
                                                 risks=[self.risk])
+        self.bare_system = make_system(self.team, owner, name="Matrix system without a scope")
+        self.scope = reg.assurance_scope_save(actor=owner, system=self.system, values={"system_version": "1.0"})
+        self.evidence = reg.governance_evidence_create(actor=owner, team=self.team, ref="GOVERN 1.2",
+                                                       statement="An AI policy")
         self.webhook, _ = webhook_create(actor=owner, team=self.team, url="http://127.0.0.1:9/hook", events=["*"])
         self.delivery = WebhookDelivery.objects.create(
             webhook=self.webhook, event_id="msg_matrix", event_type="risk.created", payload={},
@@ -413,6 +440,8 @@ class World:
             "control": {"ref": "CTL-001"}, "framework": {"key": "NIST-AI-RMF"},
             "connector": {"pk": self.connector.pk}, "connector_hook": {"connector_id": self.connector.pk},
             "connector_page": {"slug": self.team.slug, "pk": self.connector.pk},
+            "scope": {"pk": self.scope.pk}, "evidence": {"pk": self.evidence.pk},
+            "evidence_page": {"slug": self.team.slug, "pk": self.evidence.pk},
         }[key]
 
     def body(self, key: str):
@@ -427,6 +456,9 @@ class World:
             "webhook": {"url": "http://127.0.0.1:9/other", "events": ["risk.created"]}, "pause": {"active": False},
             "report": {"kind": "pia"}, "import": {}, "comment": {"body": "From the matrix"},
             "ticket": {"connector": 999999},
+            "scope": {"system": self.bare_system.pk, "system_version": "2.0"}, "scope_patch": {"system_version": "3"},
+            "evidence": {"team": self.team.slug, "ref": "MAP 1.3", "statement": "From the matrix"},
+            "evidence_patch": {"statement": "Changed by the matrix"},
             "connector": {"kind": "jira", "base_url": "http://127.0.0.1:9", "project_key": "SEC",
                           "username": "bot@example.com", "token": "matrix-token-1"},
         }[key]

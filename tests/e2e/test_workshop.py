@@ -162,6 +162,7 @@ def test_two_participants_work_live_and_lose_nothing(new_context, live_server, w
     eli_card.locator("select[name=impact]").select_option("2")
     eli_card.locator("textarea[name=description]").fill("Eli's analysis: the widget strips HTML")
     register_before = register_stamp(eli)
+    fran.evaluate("() => { document.getElementById('register').wasHere = true; }")  # a property, not an attribute
     cards[0].locator("select[name=likelihood]").select_option("3")
     cards[0].get_by_role("button", name="Save").click()
     expect(cards[0].locator(".risk-head")).to_contain_text("12")  # 3 x 4
@@ -177,6 +178,8 @@ def test_two_participants_work_live_and_lose_nothing(new_context, live_server, w
     expect(eli_card.locator(".risk-head")).to_contain_text("Medium 6")  # Fran's likelihood 3 x Eli's impact 2
     # and Fran sees the merged result without reloading
     expect(cards[0].locator(".risk-head")).to_contain_text("Medium 6")
+    # the live update morphed Fran's page (idiomorph): the register is the same node, its card updated in place
+    assert fran.evaluate("() => document.getElementById('register').wasHere === true")
     assert not csp_errors(errors), csp_errors(errors)
     from assessments.models import Risk
 

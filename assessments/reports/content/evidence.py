@@ -6,18 +6,19 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from ...models import AssuranceScope, GovernanceEvidence, Review, ReviewDecision, ReviewRole
+from ...models import (
+    ORG_CHECKLIST,
+    SCOPE_COMPONENT_KINDS,
+    AssuranceScope,
+    GovernanceEvidence,
+    Review,
+    ReviewDecision,
+    ReviewRole,
+)
 from ...snapshot import register_hash, register_snapshot
 from ..coverage import OrgEvidence
 from .scope import iso_date, person, stamp
 
-# NIST AI RMF subcategories about the organisation rather than the system: no threat of the catalog maps
-# to them, so only organisation-level evidence (policies, training, engagement, metrics) covers them.
-ORG_CHECKLIST = (
-    "GOVERN 1.2", "GOVERN 1.3", "GOVERN 2.2", "GOVERN 5.2", "MAP 1.2", "MAP 1.3", "MAP 1.4", "MAP 3.1", "MAP 5.2",
-    "MEASURE 1.1", "MEASURE 1.2", "MEASURE 2.2", "MEASURE 2.3", "MEASURE 3.2", "MEASURE 4.1", "MEASURE 4.2",
-    "MEASURE 4.3", "MANAGE 2.1", "MANAGE 4.2",
-)
 # Sign-offs that are themselves evidence for a subcategory.
 REGISTER_SIGN_OFF_REFS = ("GOVERN 2.3",)  # executives own decisions on AI risk: an approved register
 DPIA_REFS = ("MEASURE 2.10",)  # privacy risk examined and documented: a signed-off DPIA
@@ -80,7 +81,7 @@ def assurance_scope(system) -> dict:
     scope = AssuranceScope.objects.filter(system=system).first()
     versions = {str(k): v for k, v in (scope.component_versions if scope else {}).items()}
     components = [{"id": c.pk, "name": c.name, "kind": c.kind, "version": versions.get(str(c.pk), "")}
-                  for c in system.components.order_by("kind", "position", "id") if c.kind in ("input", "model")]
+                  for c in system.components.order_by("kind", "position", "id") if c.kind in SCOPE_COMPONENT_KINDS]
     start = scope.period_start if scope and scope.period_start else None
     end = scope.period_end if scope and scope.period_end else None
     return {"system_version": scope.system_version if scope else "",
