@@ -4,12 +4,11 @@ ValidationErrors are shown next to the field they name."""
 from django import forms
 from django.contrib.auth import get_user_model
 
-from catalog.models import ControlTemplate
 from threatmodel.forms import ServiceErrorsMixin
 from threatmodel.models import Component
 
 from . import scoring
-from .models import ControlKind, MitigationStatus, ReviewDecision, ReviewRole, Risk, RiskStatus, Treatment
+from .models import ReviewDecision, ReviewRole, Risk, RiskStatus, Treatment
 
 LEVEL_CHOICES = [(n, f"{n} · {scoring.LIKELIHOOD_LABELS[n]}") for n in scoring.LEVELS]
 IMPACT_CHOICES = [(n, f"{n} · {scoring.IMPACT_LABELS[n]}") for n in scoring.LEVELS]
@@ -104,74 +103,6 @@ class ResidualForm(ServiceErrorsMixin, forms.Form):
                              label="Why the suggested residual score does not fit")
     field_aliases = {"residual_likelihood": "likelihood", "residual_impact": "impact",
                      "residual_override_reason": "reason"}
-
-
-class MitigationForm(ServiceErrorsMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    control = forms.ModelChoiceField(queryset=ControlTemplate.objects.none(), required=False, to_field_name="ref",
-                                     empty_label="(custom mitigation)",
-                                     help_text="From the catalog: title, description and kind default to the "
-                                               "control's.")
-    title = forms.CharField(max_length=300, required=False)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    kind = forms.ChoiceField(choices=[("", "(the control's)"), *ControlKind.choices], required=False,
-                             help_text="Preventive lowers residual likelihood; detective and corrective lower impact.")
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False,
-                                   to_field_name="username", empty_label="(nobody)")
-    due = forms.DateField(required=False, widget=DATE_WIDGET)
-    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    evidence_links = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                     help_text="One http(s) link per line.")
-    risks = forms.ModelMultipleChoiceField(queryset=Risk.objects.none(), required=False,
-                                           widget=forms.CheckboxSelectMultiple, help_text="The risks it addresses.")
-
-    def __init__(self, *args, system, mitigation=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mitigation = mitigation
-        self.fields["owner"].queryset = members_queryset(system.team)
-        self.fields["risks"].queryset = (Risk.objects.filter(system=system).exclude(status=RiskStatus.DISMISSED)
-                                         .select_related("template").order_by("id"))
-        self.fields["risks"].label_from_instance = lambda r: (f"#{r.pk} {r.template.ref + ' ' if r.template_id else ''}"
-                                                              f"{r.title}")
-        if mitigation is None:
-            self.fields["control"].queryset = ControlTemplate.objects.filter(retired=False).order_by("ref")
-            self.fields["control"].label_from_instance = lambda c: f"{c.ref} {c.title}"
-        else:
-            del self.fields["control"]
-            self.fields["title"].required = True
-            self.fields["kind"].choices = ControlKind.choices
-            self.initial.update({
-                "version": mitigation.version, "title": mitigation.title, "description": mitigation.description,
-                "kind": mitigation.kind, "owner": mitigation.owner.username if mitigation.owner_id else None,
-                "due": mitigation.due, "evidence": mitigation.evidence,
-                "evidence_links": "\n".join(mitigation.evidence_links or []),
-                "risks": [r.pk for r in mitigation.risks.all()],
-            })
-
-    def values(self) -> dict:
-        d = self.cleaned_data
-        out = {name: d.get(name) for name in ("title", "description", "owner", "due", "evidence", "evidence_links")}
-        out["kind"] = d.get("kind") or None
-        out["risks"] = [r.pk for r in d.get("risks") or []]
-        if self.mitigation is None:
-            out["control"] = d.get("control")
-        elif not out["kind"]:
-            out.pop("kind")
-        return out
-
-
-class MitigationTransitionForm(ServiceErrorsMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    status = forms.ChoiceField(choices=MitigationStatus.choices, label="New status")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                             help_text="Required to reject a mitigation.")
-    field_aliases = {"status_reason": "reason", "evidence": "status"}
-
-    def __init__(self, *args, mitigation, **kwargs):
-        super().__init__(*args, **kwargs)
-        labels = dict(MitigationStatus.choices)
-        self.fields["status"].choices = [(s, labels[s]) for s in mitigation.allowed_transitions()]
-        self.initial["version"] = mitigation.version
 
 
 class SignOffForm(ServiceErrorsMixin, forms.Form):

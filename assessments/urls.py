@@ -25,5 +25,4 @@ urlpatterns = [
     path("mitigations/<int:pk>/comments/", comments.mitigation_comment, name="mitigation_comment"),
     path("mitigations/<int:pk>/", mitigations.mitigation_detail, name="mitigation_detail"),
     path("mitigations/<int:pk>/history/", mitigations.mitigation_history, name="mitigation_history"),
-    path("mitigations/<int:pk>/transition/", mitigations.mitigation_transition, name="mitigation_transition"),
 ]

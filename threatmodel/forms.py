@@ -1,6 +1,7 @@
 """Forms of the modeling pages, and what every page's forms share: the questionnaire fields, the one
 mapping of a service's errors onto a form (`ServiceErrorsMixin`) and the one way a page runs a service
-for a valid form (`run_service`)."""
+for a valid form (`run_service`). The component and flow forms are used by the system's own pages and by
+the workshop, and each knows its one write (`write`), so both pages write the same way."""
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -8,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 
 from catalog.questions import Question, questions_for
 
+from . import services
 from .exceptions import VersionConflict
 from .models import AISystem, Component, ComponentKind
 from .models.systems import LifecycleStage
@@ -156,6 +158,7 @@ class ComponentForm(VersionedForm):
 
     def __init__(self, *args, kind: str, component: Component | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind, self.component = kind, component
         if component is not None:
             self.initial.update({"kind": component.kind, "name": component.name,
                                  "description": component.description, "version": component.version})
@@ -163,6 +166,15 @@ class ComponentForm(VersionedForm):
             self.initial.setdefault("kind", kind)
         self.fields["kind"].widget = forms.HiddenInput()
         self.add_questions(kind, component.answers if component else {})
+
+    def write(self, *, actor, system: AISystem | None = None) -> Component:
+        """Create the component in `system`, or update the one being edited (at the version it was loaded)."""
+        d = self.cleaned_data
+        if self.component is None:
+            return services.component_create(actor=actor, system=system, kind=self.kind, name=d["name"],
+                                             description=d["description"], answers=self.answers())
+        return services.component_update(actor=actor, component=self.component, expected_version=d["version"],
+                                         name=d["name"], description=d["description"], answers=self.answers())
 
 
 class FlowForm(VersionedForm):
@@ -172,6 +184,7 @@ class FlowForm(VersionedForm):
 
     def __init__(self, *args, system: AISystem, flow=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.system, self.flow = system, flow
         qs = Component.objects.filter(system=system).order_by("kind", "position", "id")
         self.fields["source"].queryset = qs
         self.fields["target"].queryset = qs
@@ -179,6 +192,14 @@ class FlowForm(VersionedForm):
             self.initial.update({"source": flow.source_id, "target": flow.target_id, "label": flow.label,
                                  "version": flow.version})
         self.add_questions("flow", flow.answers if flow else {})
+
+    def write(self, *, actor):
+        """Create the flow, or update the one being edited (at the version it was loaded)."""
+        d = self.cleaned_data
+        ends = {"source": d["source"], "target": d["target"], "label": d["label"], "answers": self.answers()}
+        if self.flow is None:
+            return services.flow_create(actor=actor, system=self.system, **ends)
+        return services.flow_update(actor=actor, flow=self.flow, expected_version=d["version"], **ends)
 
 
 class TeamCreateForm(forms.Form):

@@ -13,11 +13,6 @@ from .forms import ComponentForm, FlowForm, SystemForm, TeamCreateForm, run_serv
 from .models import ComponentKind, Role
 
 
-def _require(user, team, minimum):
-    if not selectors.user_can(user, team, minimum):
-        raise PermissionDenied(f"You need the {minimum} role in this team.")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_create(request):
@@ -65,7 +60,7 @@ def system_detail(request, pk):
     lanes = {kind: [c for c in components if c.kind == kind] for kind in ComponentKind.values}
     return render(request, "threatmodel/system_detail.html", {
         "system": system, "lanes": lanes, "flows": flows,
-        "can_edit": selectors.user_can(request.user, system.team, Role.CONTRIBUTOR),
+        "can_edit": selectors.can_edit(request.user, system.team),
     })
 
 
@@ -73,7 +68,7 @@ def system_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def system_edit(request, pk):
     system = selectors.system_get(request.user, pk)
-    _require(request.user, system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, system.team)
     form = SystemForm(request.POST or None, team=system.team, system=system)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -91,17 +86,15 @@ def system_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def component_create(request, pk):
     system = selectors.system_get(request.user, pk)
-    _require(request.user, system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, system.team)
     kind = request.POST.get("kind") or request.GET.get("kind", "input")
     if kind not in ComponentKind.values:
         raise Http404("Unknown component kind.")
     form = ComponentForm(request.POST or None, kind=kind)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if run_service(form, lambda: services.component_create(
-                actor=request.user, system=system, kind=kind, name=d["name"], description=d["description"],
-                answers=form.answers())):
-            return redirect("system_detail", pk=system.pk)
+    saved = request.method == "POST" and form.is_valid() and run_service(
+        form, lambda: form.write(actor=request.user, system=system))
+    if saved:
+        return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system,
                                                       "title": f"New {kind} component"})
 
@@ -111,14 +104,10 @@ def component_create(request, pk):
 def component_edit(request, pk):
     component = selectors.component_get(request.user, pk)
     system = component.system
-    _require(request.user, system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, system.team)
     form = ComponentForm(request.POST or None, kind=component.kind, component=component)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if run_service(form, lambda: services.component_update(
-                actor=request.user, component=component, expected_version=d["version"], name=d["name"],
-                description=d["description"], answers=form.answers())):
-            return redirect("system_detail", pk=system.pk)
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: form.write(actor=request.user)):
+        return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "current": component,
                                                       "title": f"Edit {component}"})
 
@@ -127,7 +116,7 @@ def component_edit(request, pk):
 @require_POST
 def component_delete(request, pk):
     component = selectors.component_get(request.user, pk)
-    _require(request.user, component.system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, component.system.team)
     services.component_delete(actor=request.user, component=component)
     messages.success(request, f"{component} deleted.")
     return redirect("system_detail", pk=component.system_id)
@@ -137,14 +126,10 @@ def component_delete(request, pk):
 @require_http_methods(["GET", "POST"])
 def flow_create(request, pk):
     system = selectors.system_get(request.user, pk)
-    _require(request.user, system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, system.team)
     form = FlowForm(request.POST or None, system=system)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if run_service(form, lambda: services.flow_create(
-                actor=request.user, system=system, source=d["source"], target=d["target"], label=d["label"],
-                answers=form.answers())):
-            return redirect("system_detail", pk=system.pk)
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: form.write(actor=request.user)):
+        return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": "New data flow"})
 
 
@@ -153,14 +138,10 @@ def flow_create(request, pk):
 def flow_edit(request, pk):
     flow = selectors.flow_get(request.user, pk)
     system = flow.system
-    _require(request.user, system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, system.team)
     form = FlowForm(request.POST or None, system=system, flow=flow)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if run_service(form, lambda: services.flow_update(
-                actor=request.user, flow=flow, expected_version=d["version"], source=d["source"],
-                target=d["target"], label=d["label"], answers=form.answers())):
-            return redirect("system_detail", pk=system.pk)
+    if request.method == "POST" and form.is_valid() and run_service(form, lambda: form.write(actor=request.user)):
+        return redirect("system_detail", pk=system.pk)
     return render(request, "threatmodel/form.html", {"form": form, "system": system, "title": f"Edit flow {flow}"})
 
 
@@ -168,6 +149,6 @@ def flow_edit(request, pk):
 @require_POST
 def flow_delete(request, pk):
     flow = selectors.flow_get(request.user, pk)
-    _require(request.user, flow.system.team, Role.CONTRIBUTOR)
+    selectors.require_edit(request.user, flow.system.team)
     services.flow_delete(actor=request.user, flow=flow)
     return redirect("system_detail", pk=flow.system_id)

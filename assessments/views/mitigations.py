@@ -1,17 +1,17 @@
-"""Mitigations of a system: list, create, edit, status, history."""
+"""Mitigations of a system: list, create, edit (status included: the one mitigation editor), history."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from threatmodel import selectors as tm_selectors
 from threatmodel.forms import run_service
 from threatmodel.selectors import can_edit, require_edit
 
-from .. import selectors, services
-from ..forms import MitigationForm, MitigationTransitionForm
-from ..models import Mitigation, MitigationStatus
+from .. import selectors
+from ..mitigation_editor import MitigationForm, save_mitigation
+from ..models import Mitigation
 from .comments import thread_context
 from .history import history_rows
 
@@ -36,7 +36,7 @@ def mitigation_create(request, pk):
     created = {}
     if request.method == "POST" and form.is_valid():
         def write():
-            created["m"] = services.mitigation_create(actor=request.user, system=system, **form.values())
+            created["m"] = save_mitigation(form, actor=request.user)
 
         if run_service(form, write):
             messages.success(request, "Mitigation added.")
@@ -57,7 +57,6 @@ def _page(request, mitigation, *, tab="details", **forms):
         context.update(thread_context(request.user, mitigation))
     if tab != "history" and editable:
         context["form"] = forms.get("form") or MitigationForm(system=mitigation.system, mitigation=mitigation)
-        context["transition_form"] = forms.get("transition_form") or MitigationTransitionForm(mitigation=mitigation)
     return render(request, "assessments/mitigation_detail.html", context)
 
 
@@ -68,9 +67,7 @@ def mitigation_detail(request, pk):
     if request.method == "POST":
         require_edit(request.user, mitigation.system.team)
         form = MitigationForm(request.POST, system=mitigation.system, mitigation=mitigation)
-        if form.is_valid() and run_service(form, lambda: services.mitigation_update(
-                actor=request.user, mitigation=mitigation, expected_version=form.cleaned_data["version"],
-                **form.values())):
+        if form.is_valid() and run_service(form, lambda: save_mitigation(form, actor=request.user)):
             messages.success(request, "Mitigation saved.")
             return redirect("mitigation_detail", pk=mitigation.pk)
         return _page(request, mitigation, form=form)
@@ -81,17 +78,3 @@ def mitigation_detail(request, pk):
 def mitigation_history(request, pk):
     return _page(request, selectors.mitigation_get(request.user, pk), tab="history")
 
-
-@login_required
-@require_POST
-def mitigation_transition(request, pk):
-    mitigation = selectors.mitigation_get(request.user, pk)
-    require_edit(request.user, mitigation.system.team)
-    form = MitigationTransitionForm(request.POST, mitigation=mitigation)
-    if form.is_valid() and run_service(form, lambda: services.mitigation_transition(
-            actor=request.user, mitigation=mitigation, status=form.cleaned_data["status"],
-            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])):
-        label = dict(MitigationStatus.choices)[form.cleaned_data["status"]].lower()
-        messages.success(request, f"Mitigation is now {label}.")
-        return redirect("mitigation_detail", pk=mitigation.pk)
-    return _page(request, mitigation, transition_form=form)

@@ -9,11 +9,10 @@ from django.forms.boundfield import BoundField
 from threatmodel.forms import ComponentForm, FlowForm, ServiceErrorsMixin, VersionedForm
 
 from .. import scoring
-from ..models import ControlKind, MitigationStatus, Treatment
+from ..models import Treatment
 
-__all__ = ["ComponentForm", "CustomRiskForm", "DismissForm", "FlowForm", "MitigationEditForm", "MitigateRiskForm",
-           "RiskEditForm", "SystemQuestionsForm", "TransitionForm", "refresh_version", "show_conflict",
-           "track_changes"]
+__all__ = ["ComponentForm", "CustomRiskForm", "DismissForm", "FlowForm", "RiskEditForm", "SystemQuestionsForm",
+           "TransitionForm", "refresh_version", "show_conflict", "track_changes"]
 
 LIKELIHOOD_CHOICES = [(v, f"{v} · {label}") for v, label in scoring.LIKELIHOOD_LABELS.items()]
 IMPACT_CHOICES = [(v, f"{v} · {label}") for v, label in scoring.IMPACT_LABELS.items()]
@@ -100,86 +99,6 @@ class CustomRiskForm(_RiskFields):
         self.fields["owner"].queryset = _members(system.team)
         self.fields["component"].choices = [("", "The whole system")] + [
             (c.pk, f"{c.get_kind_display()}: {c.name}") for c in components]
-
-
-class MitigateRiskForm(ServiceErrorsMixin, forms.Form):
-    """Mitigate a risk: one of its suggested controls, an existing mitigation, or one written here."""
-
-    source = forms.ChoiceField(label="Mitigation", widget=forms.RadioSelect)
-    title = forms.CharField(max_length=300, required=False, label="Title (for your own mitigation)")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    kind = forms.ChoiceField(label="Kind (for your own mitigation)", choices=ControlKind.choices,
-                             initial=ControlKind.PREVENTIVE,
-                             help_text="Preventive lowers the residual likelihood; detective and corrective lower "
-                                       "the residual impact.")
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Nobody yet")
-    due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    risks = forms.TypedMultipleChoiceField(coerce=int, label="Addresses these risks",
-                                           help_text="Hold Ctrl (or Cmd) to choose several.")
-    field_aliases = {"control": "source"}
-
-    def __init__(self, *args, risk, controls, mitigations, candidates, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.risk = risk
-        self.fields["owner"].queryset = _members(risk.system.team)
-        in_use = {m.control_id: m for m in mitigations if m.control_id}
-        choices, shown = [], set()
-        for c in controls:  # a suggested control the team already has is linked, not added twice
-            existing = in_use.get(c.pk)
-            if existing is not None:
-                shown.add(existing.pk)
-                choices.append((f"existing:{existing.pk}", f"{c.ref} · {c.title} (the team has it: link it)"))
-            else:
-                choices.append((f"control:{c.ref}", f"{c.ref} · {c.title}"))
-        choices += [(f"existing:{m.pk}", f"Existing: {m.title}") for m in mitigations if m.pk not in shown]
-        choices.append(("custom", "Write my own"))
-        self.fields["source"].choices = choices
-        self.fields["risks"].choices = [(r.pk, f"{r.title}" + (f" ({r.component_obj.name})"
-                                                               if getattr(r, "component_obj", None) else ""))
-                                        for r in candidates]
-        self.initial.setdefault("risks", [risk.pk])
-        self.initial.setdefault("source", choices[0][0])
-
-    def clean(self):
-        data = super().clean()
-        if data.get("source") == "custom" and not (data.get("title") or "").strip():
-            self.add_error("title", "Give your mitigation a title.")
-        return data
-
-
-class MitigationEditForm(ServiceErrorsMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(max_length=300)
-    owner = forms.ModelChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label="Nobody yet")
-    due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    status = forms.ChoiceField(label="Status")
-    status_reason = forms.CharField(label="Reason (needed to reject)", required=False)
-    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                               help_text="What shows it works (needed to mark it verified).")
-    risks = forms.TypedMultipleChoiceField(coerce=int, label="Addresses these risks", required=False,
-                                           help_text="Hold Ctrl (or Cmd) to choose several.")
-
-    def __init__(self, *args, mitigation, candidates, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mitigation = mitigation
-        self.fields["owner"].queryset = _members(mitigation.system.team)
-        allowed = [mitigation.status, *mitigation.allowed_transitions()]
-        self.fields["status"].choices = [(v, label) for v, label in MitigationStatus.choices if v in allowed]
-        self.fields["risks"].choices = [(r.pk, r.title) for r in candidates]
-        self.initial.update(mitigation_initial(mitigation))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("status") == MitigationStatus.REJECTED and data.get("status") != self.mitigation.status \
-                and not (data.get("status_reason") or "").strip():
-            self.add_error("status_reason", "Give the reason for rejecting this mitigation.")
-        return data
-
-
-def mitigation_initial(m) -> dict:
-    return {"version": m.version, "title": m.title, "owner": m.owner_id, "due": m.due, "status": m.status,
-            "status_reason": m.status_reason, "evidence": m.evidence,
-            "risks": [r.pk for r in getattr(m, "risk_list", None) or m.risks.all()]}
 
 
 # --- concurrent edits ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .gone import gone_aware
-from .views import dashboard, export, mitigations, model, order, page, risks, triage
+from .views import comments, dashboard, export, mitigations, model, order, page, risks, triage
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -30,6 +30,10 @@ urlpatterns = [
     path("workshop/risks/<int:pk>/dismiss/", gone_aware("risk", risks.risk_dismiss), name="workshop_risk_dismiss"),
     path("workshop/risks/<int:pk>/edit/", gone_aware("risk", risks.risk_edit), name="workshop_risk_edit"),
     path("workshop/risks/<int:pk>/mitigate/", gone_aware("risk", risks.risk_mitigate), name="workshop_risk_mitigate"),
+    path("workshop/risks/<int:pk>/comments/", gone_aware("risk", comments.risk_comments),
+         name="workshop_risk_comments"),
+    path("workshop/mitigations/<int:pk>/comments/", gone_aware("mitigation", comments.mitigation_comments),
+         name="workshop_mitigation_comments"),
     path("workshop/mitigations/<int:pk>/", gone_aware("mitigation", mitigations.mitigation_card),
          name="workshop_mitigation"),
     path("workshop/mitigations/<int:pk>/edit/", gone_aware("mitigation", mitigations.mitigation_edit),

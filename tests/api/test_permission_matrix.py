@@ -112,6 +112,10 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("workshop_risk_mitigate", "POST"): E(PAGE_WRITE, "risk"),
     ("workshop_mitigation", "GET"): E(PAGE_READ, "mitigation"),
     ("workshop_mitigation_edit", "POST"): E(PAGE_WRITE, "mitigation"),
+    ("workshop_risk_comments", "GET"): E(PAGE_READ, "risk"),
+    ("workshop_risk_comments", "POST"): E(PAGE_WRITE, "risk"),
+    ("workshop_mitigation_comments", "GET"): E(PAGE_READ, "mitigation"),
+    ("workshop_mitigation_comments", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: teams and settings ------------------------------------------------------------------
     ("team_create", "GET"): E(PAGE_ANY_USER),
     ("team_settings", "GET"): E(PAGE_READ, "team"),
@@ -152,7 +156,6 @@ EXPECTATIONS: dict[tuple[str, str], Row] = {
     ("risk_add_control", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_detail", "GET"): E(PAGE_READ, "mitigation"),
     ("mitigation_history", "GET"): E(PAGE_READ, "mitigation"),
-    ("mitigation_transition", "POST"): E(PAGE_WRITE, "mitigation"),
     ("risk_comment", "POST"): E(PAGE_WRITE, "risk"),
     ("mitigation_comment", "POST"): E(PAGE_WRITE, "mitigation"),
     # --- pages: reports, privacy, import/export -----------------------------------------------------

@@ -203,17 +203,23 @@ def test_history_tab_shows_who_changed_what(login, system, contributor):
 def test_mitigation_pages(login, system, contributor):
     client = login(contributor)
     risk = Risk.objects.filter(system=system, template__ref="AI-IN-001").get()
+    services.risk_transition(actor=contributor, risk=risk, status="open")  # the picker offers triaged risks only
     response = client.post(reverse("mitigation_create", args=[system.pk]), {
-        "control": "CTL-001", "risks": [risk.pk], "owner": contributor.username, "due": "2031-05-01"})
+        "source": "control:CTL-001", "risks": [risk.pk], "owner": contributor.pk, "due": "2031-05-01"})
     m = Mitigation.objects.get(system=system, control__ref="CTL-001")
     assert response.status_code == 302 and m.title == m.control.title and list(m.risks.all()) == [risk]
+    assert m.kind == m.control.kind and m.owner == contributor
     assert client.get(reverse("mitigation_list", args=[system.pk])).status_code == 200
-    response = client.post(reverse("mitigation_transition", args=[m.pk]), {"status": "rejected", "reason": ""})
-    assert "reason" in response.context["transition_form"].errors
-    client.post(reverse("mitigation_transition", args=[m.pk]), {"status": "in_progress"})
+    edit = {"title": m.title, "kind": m.kind, "owner": contributor.pk, "risks": [risk.pk], "version": m.version}
+    response = client.post(reverse("mitigation_detail", args=[m.pk]), {**edit, "status": "rejected"})
+    assert "status_reason" in response.context["form"].errors
+    response = client.post(reverse("mitigation_detail", args=[m.pk]), {**edit, "status": "in_progress"})
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert m.status == "in_progress"
     response = client.post(reverse("mitigation_detail", args=[m.pk]), {
-        "title": "Injection filter", "kind": "preventive", "evidence_links": "not a url", "risks": [risk.pk],
-        "version": m.version + 1})
+        **edit, "title": "Injection filter", "evidence_links": "not a url", "status": "in_progress",
+        "version": m.version})
     assert "evidence_links" in response.context["form"].errors
     assert client.get(reverse("mitigation_history", args=[m.pk])).status_code == 200
 
@@ -285,14 +291,19 @@ def test_member_outside_the_team_is_not_offered_as_owner(login, system, contribu
     assert stranger.username not in page.content.decode()
 
 
-def test_mitigation_statuses_are_the_same_on_the_register_and_in_the_workshop(system, contributor):
-    """Both pages offer the statuses the mitigation can move to, "Implemented" included."""
-    from assessments.forms import MitigationTransitionForm
-    from assessments.workshop.forms import MitigationEditForm
+def test_mitigation_statuses_are_the_same_on_the_register_and_in_the_workshop(login, system, contributor):
+    """One editor on both pages: the statuses are the model's choices the mitigation can be in or move to."""
+    from assessments.models import MITIGATION_TRANSITIONS, MitigationStatus
 
     mitigation = services.mitigation_create(actor=contributor, system=system, title="Filter prompts")
     mitigation = services.mitigation_transition(actor=contributor, mitigation=mitigation, status="in_progress")
-    register = dict(MitigationTransitionForm(mitigation=mitigation).fields["status"].choices)
-    workshop = dict(MitigationEditForm(mitigation=mitigation, candidates=[]).fields["status"].choices)
-    workshop.pop(mitigation.status)  # the workshop's form also shows where it is now
-    assert register == workshop and register["implemented"] == "Implemented"
+    client = login(contributor)
+    register = client.get(reverse("mitigation_detail", args=[mitigation.pk])).context["form"]
+    workshop = client.get(reverse("workshop_mitigation_edit", args=[mitigation.pk]), HTTP_HX_REQUEST="true")
+    workshop = workshop.context["form"]
+    assert type(register) is type(workshop)
+    offered = dict(register.fields["status"].choices)
+    assert offered == dict(workshop.fields["status"].choices)
+    labels = dict(MitigationStatus.choices)
+    assert offered == {s: labels[s] for s in {"in_progress", *MITIGATION_TRANSITIONS["in_progress"]}}
+    assert offered["implemented"] == "Implemented"

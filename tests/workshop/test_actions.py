@@ -164,6 +164,7 @@ def test_mitigate_with_a_suggested_control_and_an_owner(login, team, contributor
     risk = suggestion(rag, "AI-IN-001")
     services.risk_transition(actor=contributor, risk=risk, status="open")
     other = suggestion(rag, "AI-IN-002")
+    services.risk_transition(actor=contributor, risk=other, status="open")
     form = client.get(reverse("workshop_risk_mitigate", args=[risk.pk]), **HX).content.decode()
     control = risk.template.controls.order_by("ref").first()
     assert f'value="control:{control.ref}"' in form

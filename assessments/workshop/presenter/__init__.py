@@ -3,7 +3,7 @@ the workshop's scoped reads. `workshop_data` is everything the page shows."""
 
 from dataclasses import dataclass
 
-from threatmodel.models import AISystem
+from threatmodel.models import AISystem, ComponentKind
 
 from .. import heatmap
 from .model import ModelPart, model_part
@@ -21,10 +21,16 @@ class Step:
     done: int
     total: int
     text: str
+    missing: str = ""  # what the step still needs besides its count (Components: a lane left empty)
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.done >= self.total
+        return not self.missing and self.total > 0 and self.done >= self.total
+
+    @property
+    def can_start(self) -> bool:
+        """A step can be worked on when it has something to do: items to count, or something to add."""
+        return bool(self.total or self.missing)
 
     @property
     def percent(self) -> int:
@@ -36,12 +42,16 @@ def progress(model: ModelPart, register: RegisterPart) -> list[Step]:
     components = len(model.components)
     comp_questions = model.questions - model.system_questions
     comp_answered = model.answered - model.system_answered
+    kinds = {c.kind for c in model.components}
+    missing = [ComponentKind(k).label.lower() for k in ComponentKind.values if k not in kinds]
+    needs = f"add at least one {' and one '.join(missing)}" if missing else ""
+    component_text = (f"{components} component{'s' if components != 1 else ''}, {comp_answered} of {comp_questions} "
+                      f"questions answered" if components else "none yet")
     return [
         Step("system", 1, "System questions", "#system-panel", model.system_answered, model.system_questions,
              f"{model.system_answered} of {model.system_questions} answered"),
         Step("components", 2, "Components", "#model", comp_answered, comp_questions,
-             f"{components} component{'s' if components != 1 else ''}, {comp_answered} of {comp_questions} "
-             f"questions answered" if components else "none yet"),
+             f"{component_text}; {needs}" if needs else component_text, missing=needs),
         Step("suggestions", 3, "Suggestions", "#suggestions", c["reviewed"], c["total"],
              f"{c['reviewed']} of {c['total']} reviewed"),
         Step("scoring", 4, "Scoring", "#register", c["scored"], c["register"],
@@ -52,7 +62,8 @@ def progress(model: ModelPart, register: RegisterPart) -> list[Step]:
 
 
 def next_step(steps: list[Step]) -> Step | None:
-    return next((s for s in steps if not s.complete and s.total), None)
+    """The first step not done that can start (never a step with nothing to do yet)."""
+    return next((s for s in steps if not s.complete and s.can_start), None)
 
 
 def workshop_data(system: AISystem, risk_filter: RiskFilter | None = None, model_key: str | None = None) -> dict:
@@ -63,4 +74,5 @@ def workshop_data(system: AISystem, risk_filter: RiskFilter | None = None, model
     register = register_part(system, risks, model.components, risk_filter)
     steps = progress(model, register)
     return {"model": model, "register": register, "steps": steps, "next_step": next_step(steps),
+            "all_done": all(s.complete for s in steps),
             "legend": heatmap.legend()}

@@ -9,16 +9,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from threatmodel import selectors as tm_selectors
 from threatmodel.exceptions import VersionConflict
 
-from ... import services
-from ...models import Risk
+from ...mitigation_editor import MitigationForm, save_mitigation
 from .. import presenter, selectors
-from ..forms import MitigationEditForm, refresh_version, show_conflict, track_changes
+from ..forms import refresh_version, show_conflict, track_changes
+from .comments import thread
 from .common import CONFLICT, INVALID, changed, done
 
 
 def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extra):
     mitigation = presenter.mitigation_for_card(mitigation)
     context = {"m": mitigation, "mode": mode, "system": mitigation.system, "can_edit": can_edit, **extra}
+    if mode != "view":
+        context["thread"] = thread(request.user, mitigation, editable=can_edit)
     if request.htmx:
         return render(request, "workshop/_mitigation_card.html", context, status=status)
     back = reverse("workshop", args=[mitigation.system_id]) + f"#mitigation-{mitigation.pk}"
@@ -28,9 +30,8 @@ def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extr
 
 
 def _form(mitigation, data=None):
-    candidates = list(Risk.objects.filter(system=mitigation.system_id, status__in=selectors.ACTIVE).order_by("id"))
-    return track_changes(MitigationEditForm(data, mitigation=presenter.mitigation_for_card(mitigation),
-                                            candidates=candidates))
+    return track_changes(MitigationForm(data, system=mitigation.system,
+                                        mitigation=presenter.mitigation_for_card(mitigation)))
 
 
 @login_required
@@ -50,14 +51,8 @@ def mitigation_edit(request, pk):
         return _card(request, m, mode="edit", form=form)
     if not form.is_valid():
         return _card(request, m, mode="edit", form=form, status=INVALID)
-    d = form.cleaned_data
     try:
-        updated = services.mitigation_update(
-            actor=request.user, mitigation=m, expected_version=d["version"], title=d["title"], owner=d["owner"],
-            due=d["due"], evidence=d["evidence"], risks=d["risks"])
-        if d["status"] != updated.status:
-            services.mitigation_transition(actor=request.user, mitigation=updated, status=d["status"],
-                                           reason=d["status_reason"], expected_version=updated.version)
+        save_mitigation(form, actor=request.user)
     except VersionConflict:
         m = selectors.mitigation_get(request.user, pk)
         show_conflict(form, _form(m), m.version)

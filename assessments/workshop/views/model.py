@@ -74,12 +74,8 @@ def component_new(request, pk):
     if request.method == "POST":
         created = {}
         if form.is_valid():
-            d = form.cleaned_data
-
             def write():
-                created["c"] = tm_services.component_create(
-                    actor=request.user, system=system, kind=kind, name=d["name"], description=d["description"],
-                    answers=form.answers())
+                created["c"] = form.write(actor=request.user, system=system)
 
             ok, status = _write(form, write, lambda: ComponentForm(kind=kind))
             if ok:
@@ -110,12 +106,8 @@ def component_edit(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            d = form.cleaned_data
             ok, status = _write(
-                form,
-                lambda: tm_services.component_update(
-                    actor=request.user, component=component, expected_version=d["version"], name=d["name"],
-                    description=d["description"], answers=form.answers()),
+                form, lambda: form.write(actor=request.user),
                 lambda: ComponentForm(kind=component.kind, component=tm_selectors.component_get(request.user, pk)))
             if ok:
                 component = tm_selectors.component_get(request.user, pk)
@@ -148,11 +140,7 @@ def flow_new(request, pk):
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            ok, status = _write(
-                form,
-                lambda: tm_services.flow_create(actor=request.user, system=system, source=d["source"],
-                                                target=d["target"], label=d["label"], answers=form.answers()),
-                lambda: FlowForm(system=system))
+            ok, status = _write(form, lambda: form.write(actor=request.user), lambda: FlowForm(system=system))
             if ok:
                 return done(request, system, "flows", "workshop/_editor_empty.html",
                             {"saved": f"Added the flow {d['source'].name} → {d['target'].name}."})
@@ -179,10 +167,7 @@ def flow_edit(request, pk):
         if form.is_valid():
             d = form.cleaned_data
             ok, status = _write(
-                form,
-                lambda: tm_services.flow_update(actor=request.user, flow=flow, expected_version=d["version"],
-                                                source=d["source"], target=d["target"], label=d["label"],
-                                                answers=form.answers()),
+                form, lambda: form.write(actor=request.user),
                 lambda: FlowForm(system=system, flow=tm_selectors.flow_get(request.user, pk)))
             if ok:
                 return done(request, system, "flows", "workshop/_editor_empty.html",

@@ -14,18 +14,19 @@ from threatmodel import selectors as tm_selectors
 from threatmodel.exceptions import VersionConflict
 
 from ... import scoring, services
-from ...models import Mitigation, MitigationStatus, Risk
+from ...mitigation_editor import MitigationForm, save_mitigation
+from ...models import Risk
 from .. import cards, presenter, selectors
 from ..forms import (
     CustomRiskForm,
     DismissForm,
-    MitigateRiskForm,
     RiskEditForm,
     TransitionForm,
     refresh_version,
     show_conflict,
     track_changes,
 )
+from .comments import thread
 from .common import CONFLICT, INVALID, changed, csrf_input, done, fragment, system_for
 
 
@@ -40,6 +41,7 @@ def _card(request, risk, *, mode="view", status=200, can_edit=True, error="", **
     else:
         context["open_tag"] = cards.open_tag(risk, editing=True)
         context["body"] = cards.card_body(risk, matrix)
+        context["thread"] = thread(request.user, risk, editable=can_edit)
     if request.htmx:
         return render(request, "workshop/_risk_card.html", context, status=status)
     return render(request, "workshop/form_page.html",
@@ -153,49 +155,19 @@ def risk_edit(request, pk):
     return _after(request, risk)
 
 
-def _mitigate_form(request, risk, data=None):
-    system = risk.system
-    controls = list(risk.template.controls.filter(retired=False).order_by("ref")) if risk.template_id else []
-    mitigations = list(Mitigation.objects.filter(system=system).exclude(status=MitigationStatus.REJECTED)
-                       .select_related("control").order_by("id"))
-    candidates = list(Risk.objects.filter(system=system, status__in=selectors.ACTIVE)
-                      .select_related("component").order_by("id"))
-    for r in candidates:
-        r.component_obj = r.component
-    return MitigateRiskForm(data, risk=risk, controls=controls, mitigations=mitigations, candidates=candidates)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_mitigate(request, pk):
     """Mitigate a risk: pick one of its suggested controls, link an existing mitigation, or write one."""
     risk = selectors.risk_get(request.user, pk)
     tm_selectors.require_edit(request.user, risk.system.team)
-    form = _mitigate_form(request, risk, request.POST or None)
+    form = MitigationForm(request.POST or None, system=risk.system, risk=risk)
     if request.method == "GET":
         return _card(request, risk, mode="mitigate", form=form)
     if not form.is_valid():
         return _card(request, risk, mode="mitigate", form=form, status=INVALID)
-    d = form.cleaned_data
-    risk_ids = sorted(set(d["risks"]) | {risk.pk})
-    source = d["source"]
     try:
-        if source.startswith("existing:"):
-            mitigation = selectors.mitigation_get(request.user, int(source.split(":", 1)[1]))
-            changes = {"link_risks": risk_ids}  # added under the lock: a link made meanwhile is kept
-            if d["owner"] is not None:
-                changes["owner"] = d["owner"]
-            if d["due"] is not None:
-                changes["due"] = d["due"]
-            services.mitigation_apply(actor=request.user, mitigation=mitigation, changes=changes,
-                                      expected_version=mitigation.version)
-        elif source == "custom":
-            services.mitigation_create(actor=request.user, system=risk.system, title=d["title"],
-                                       description=d["description"], kind=d["kind"], owner=d["owner"],
-                                       due=d["due"], risks=risk_ids)
-        else:
-            services.mitigation_create(actor=request.user, system=risk.system, control=source.split(":", 1)[1],
-                                       owner=d["owner"], due=d["due"], risks=risk_ids)
+        save_mitigation(form, actor=request.user)
     except VersionConflict:
         form.add_error(None, "That mitigation changed a moment ago; choose again.")
         return _card(request, _reload(request, risk), mode="mitigate", form=form, status=CONFLICT)
