@@ -2,7 +2,8 @@
 
 Adding a field to Risk (or Mitigation) touches the model, its migration and this module: the audit
 snapshot of the services, the API's rows (api/relations), the workshop's card rows, the re-suggest
-(reconcile) and the register snapshot that sign-offs hash (snapshot) read these tuples. Order is
+(reconcile), the register snapshot that sign-offs hash (snapshot) and the system export and its
+restore (interop: written as they are, read back by their model field's type) read these tuples. Order is
 part of the contract (rows are zipped with them), so a new field is appended to its group.
 """
 
@@ -32,11 +33,17 @@ RISK_RECONCILE_WRITE = ("title", *RISK_STATE, "why", "fingerprint", *RISK_SCORES
 RISK_SNAPSHOT = ("id", "template__ref", "component_id", *RISK_TEXT, *RISK_STATE[:3], *RISK_SCORES, *RISK_OVERRIDE,
                  "treatment", "owner_id", "due", "accepted_by_id", *RISK_ACCEPTANCE[1:])
 
+# The system export (interop.export): a risk's own columns, written as they are; the system-export reader
+# checks each by its model field (interop.formats.columns) and a restore writes back as they were those
+# the services do not set (interop.restore). Relations, the residual and the acceptance are nested apart.
+RISK_EXPORTED = (*RISK_TEXT, *RISK_STATE, "why", "fingerprint", "likelihood", "impact", "treatment")
+
 # --- mitigations -------------------------------------------------------------------------------
 MITIGATION_STATE = ("status", "status_reason")
 MITIGATION_EVIDENCE = ("evidence", "evidence_links")
 MITIGATION_AUDITED = (*RISK_TEXT, "kind", *MITIGATION_STATE, "owner", "due", *MITIGATION_EVIDENCE)
 MITIGATION_API_ROW = ("id", "system_id", "control_id", *RISK_TEXT, *MITIGATION_STATE, "due", MITIGATION_EVIDENCE[0],
                       *TIMESTAMPS)
+MITIGATION_EXPORTED = (*RISK_TEXT, "kind", *MITIGATION_STATE, *MITIGATION_EVIDENCE)
 MITIGATION_SNAPSHOT = ("id", "control__ref", *RISK_TEXT, "kind", *MITIGATION_STATE, "owner_id", "due",
                        *MITIGATION_EVIDENCE)

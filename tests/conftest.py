@@ -63,7 +63,10 @@ def _commits(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`--dist loadgroup`), the tests that start a real worker or commit run in one process,
-    one after the other: two Celery workers and two flushes at once only slow a small machine down."""
+    one after the other: two Celery workers and two flushes at once only slow a small machine down. Without
+    xdist (`-p no:xdist`) the marker is not registered, and --strict-markers would refuse it."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
     for item in items:
         if "real_worker" in getattr(item, "fixturenames", ()) or item.get_closest_marker("services") or _commits(item):
             item.add_marker(pytest.mark.xdist_group("commits"))

@@ -36,6 +36,7 @@ class _CommentsViewSet(ListMixin, TeamScopedViewSet):
     pagination_class = PageNumberPagination
     queryset = Comment.objects.none()  # for the schema generator
     http_method_names = ["get", "post", "head", "options"]
+    created_location = False  # a comment has no URL of its own (it is read in its thread)
     kind = ""
 
     def target(self):

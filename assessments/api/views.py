@@ -27,6 +27,8 @@ from .serializers import (
     RiskSerializer,
 )
 
+# threatmodel.api.contract declares If-Match and Idempotency-Key wherever the base takes them (and replaces these
+# with the full declaration); the names stay for the modules that still list them.
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
                             description='The ETag you read, e.g. "3". Without it: 428; stale: 412.')
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -106,15 +108,15 @@ SCHEMA_ERRORS = "Errors are application/problem+json naming each bad field (docs
     list=extend_schema(summary="List risks (delta sync: updated_after + cursor)", tags=["risks"],
                        examples=[examples.RISK_LIST]),
     retrieve=extend_schema(summary="Get a risk", tags=["risks"], examples=[examples.RISK]),
-    create=extend_schema(summary="Create a custom risk", tags=["risks"], parameters=[IDEMPOTENCY_KEY],
+    create=extend_schema(summary="Create a custom risk", tags=["risks"],
                          examples=[examples.RISK_CREATE, examples.RISK], description=SCHEMA_ERRORS),
     partial_update=extend_schema(summary="Update, transition or link tickets to a risk", tags=["risks"],
-                                 parameters=[IF_MATCH], examples=[examples.RISK_PATCH, examples.RISK_DISMISS,
+                                 examples=[examples.RISK_PATCH, examples.RISK_DISMISS,
                                                                   examples.REFS_PATCH, examples.RISK]),
-    update=extend_schema(summary="Replace a risk's editable fields", tags=["risks"], parameters=[IF_MATCH],
+    update=extend_schema(summary="Replace a risk's editable fields", tags=["risks"],
                          examples=[examples.RISK_PUT, examples.RISK]),
     destroy=extend_schema(summary="Delete a custom risk (catalog threats are dismissed instead)", tags=["risks"],
-                          parameters=[IF_MATCH]),
+                          ),
 )
 class RiskViewSet(_RegisterViewSet):
     serializer_class = RiskSerializer
@@ -154,14 +156,14 @@ class RiskViewSet(_RegisterViewSet):
                        examples=[examples.MITIGATION_LIST]),
     retrieve=extend_schema(summary="Get a mitigation", tags=["mitigations"], examples=[examples.MITIGATION]),
     create=extend_schema(summary="Create a mitigation (from a catalog control or custom)", tags=["mitigations"],
-                         parameters=[IDEMPOTENCY_KEY], examples=[examples.MITIGATION_CREATE, examples.MITIGATION],
+                         examples=[examples.MITIGATION_CREATE, examples.MITIGATION],
                          description=SCHEMA_ERRORS),
     partial_update=extend_schema(summary="Update, transition or link tickets to a mitigation", tags=["mitigations"],
-                                 parameters=[IF_MATCH, APPLY_REMOTE],
+                                 parameters=[APPLY_REMOTE],
                                  examples=[examples.MITIGATION_PATCH, examples.REFS_PATCH, examples.MITIGATION]),
     update=extend_schema(summary="Replace a mitigation's editable fields", tags=["mitigations"],
-                         parameters=[IF_MATCH, APPLY_REMOTE], examples=[examples.MITIGATION_PUT, examples.MITIGATION]),
-    destroy=extend_schema(summary="Delete a mitigation", tags=["mitigations"], parameters=[IF_MATCH]),
+                         parameters=[APPLY_REMOTE], examples=[examples.MITIGATION_PUT, examples.MITIGATION]),
+    destroy=extend_schema(summary="Delete a mitigation", tags=["mitigations"]),
 )
 class MitigationViewSet(_RegisterViewSet):
     serializer_class = MitigationSerializer

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet
-from threatmodel.api.webhooks import IDEMPOTENCY_KEY, IF_MATCH, owned_team_ids
+from threatmodel.api.webhooks import owned_team_ids
 from threatmodel.models import Role, Team
 from threatmodel.services.common import require_role
 
@@ -130,11 +130,11 @@ def tracker_error(exc: http.RemoteError) -> Response:
     retrieve=extend_schema(summary="Get a connector", tags=["connectors"]),
     create=extend_schema(summary="Add a Jira or GitHub connector (owners)", tags=["connectors"],
                          request=ConnectorCreateSerializer, responses={201: ConnectorSerializer},
-                         parameters=[IDEMPOTENCY_KEY], examples=[JIRA_EXAMPLE, GITHUB_EXAMPLE]),
+                         examples=[JIRA_EXAMPLE, GITHUB_EXAMPLE]),
     partial_update=extend_schema(summary="Change a connector (e.g. a new token)", tags=["connectors"],
-                                 request=ConnectorUpdateSerializer, parameters=[IF_MATCH]),
+                                 request=ConnectorUpdateSerializer),
     destroy=extend_schema(summary="Remove a connector (ticket references stay)", tags=["connectors"],
-                          parameters=[IF_MATCH]),
+                          ),
     sync=extend_schema(summary="Pull every linked ticket's state now", tags=["connectors"], request=None,
                        responses={200: SyncResultSerializer, **TRACKER_ERRORS}),
 )
@@ -205,6 +205,8 @@ class ConnectorViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
 class _TicketViewSet(TeamScopedViewSet):
     """POST {object}/{id}/ticket/: make (or return) the object's ticket in a connector's tracker."""
 
+    created_location = False  # the ticket lives in the tracker: its `url` is in the body
+
     def target(self):
         raise NotImplementedError
 
@@ -226,7 +228,7 @@ class _TicketViewSet(TeamScopedViewSet):
 
 TICKET_SCHEMA = {"request": TicketRequestSerializer, "examples": [
     OpenApiExample("Make the ticket", request_only=True, value={"connector": 4}), TICKET_EXAMPLE],
-    "responses": {201: TicketSerializer, 200: TicketSerializer, **TRACKER_ERRORS}, "parameters": [IDEMPOTENCY_KEY]}
+    "responses": {201: TicketSerializer, 200: TicketSerializer, **TRACKER_ERRORS}}
 
 
 @extend_schema_view(create=extend_schema(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from threatmodel.models import AISystem, ComponentKind
 
 from ..catalog_info import catalog_release_info
+from ..fields import MITIGATION_EXPORTED, RISK_EXPORTED
 from ..models import ExternalRef, Mitigation, Report, Review, Risk
 
 FORMAT = "ai-threat-register/system-export"
@@ -100,13 +101,10 @@ def _risk(risk: Risk) -> dict:
                       "review_date": _iso(risk.acceptance_review_date), "reason": risk.acceptance_reason}
     return {
         "id": risk.pk, "template": risk.template.ref if risk.template_id else None, "component": risk.component_id,
-        "title": risk.title, "description": risk.description, "status": risk.status,
-        "status_reason": risk.status_reason, "stale": risk.stale, "stale_reason": risk.stale_reason,
-        "why": risk.why or [], "fingerprint": risk.fingerprint, "likelihood": risk.likelihood, "impact": risk.impact,
+        **{name: getattr(risk, name) for name in RISK_EXPORTED},
         "residual": {"likelihood": risk.residual_likelihood, "impact": risk.residual_impact,
                      "overridden": risk.residual_overridden, "reason": risk.residual_override_reason},
-        "treatment": risk.treatment, "owner": _username(risk.owner), "due": _iso(risk.due),
-        "acceptance": acceptance,
+        "owner": _username(risk.owner), "due": _iso(risk.due), "acceptance": acceptance,
         "mappings": sorted(f"{i.framework.key}:{i.ref}" for i in risk.custom_mappings.all()),
         "acted": risk.acted_at is not None,
     }
@@ -114,10 +112,9 @@ def _risk(risk: Risk) -> dict:
 
 def _mitigation(m: Mitigation) -> dict:
     return {
-        "id": m.pk, "control": m.control.ref if m.control_id else None, "title": m.title,
-        "description": m.description, "kind": m.kind, "status": m.status, "status_reason": m.status_reason,
-        "owner": _username(m.owner), "due": _iso(m.due), "evidence": m.evidence,
-        "evidence_links": list(m.evidence_links or []), "risks": sorted(r.pk for r in m.risks.all()),
+        "id": m.pk, "control": m.control.ref if m.control_id else None,
+        **{name: getattr(m, name) for name in MITIGATION_EXPORTED},
+        "owner": _username(m.owner), "due": _iso(m.due), "risks": sorted(r.pk for r in m.risks.all()),
     }
 
 

@@ -94,6 +94,7 @@ class MitigationSpec:
     due: str | None = None
     evidence: str = ""
     evidence_links: list[str] = field(default_factory=list)
+    exact: dict | None = None  # system exports only: columns no service sets, restored as is (see restore.py)
 
 
 @dataclass

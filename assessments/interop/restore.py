@@ -15,6 +15,7 @@ from threatmodel.audit import audit_record, diff
 from threatmodel.services.common import bump
 
 from .. import services
+from ..fields import MITIGATION_EXPORTED, RISK_EXPORTED
 from ..models import ExternalRef, Mitigation, Report, Review, Risk
 from ..resuggest import resuggest_system
 from ..services.mitigations import mitigation_snapshot
@@ -59,6 +60,14 @@ def create_template_risk(applier, spec, template, component) -> Risk:
     return risk
 
 
+def _as_is(obj, exact: dict, keep=()) -> None:
+    """Write back the declared columns (assessments/fields.py) that the services did not set."""
+    names = RISK_EXPORTED if isinstance(obj, Risk) else MITIGATION_EXPORTED
+    for name in names:
+        if name in exact and name not in keep:
+            setattr(obj, name, exact[name])
+
+
 def restore_extras(applier, updating: bool) -> None:
     for spec in applier.plan.risks:
         _risk_exact(applier, spec)
@@ -92,7 +101,7 @@ def _risk_exact(applier, spec) -> None:
     risk = Risk.objects.select_related("system__team", "template", "owner", "accepted_by").get(pk=risk.pk)
     before = {**risk_snapshot(risk), "acted": risk.acted_at is not None}
     risk.status, risk.status_reason = spec.status, spec.status_reason
-    risk.stale, risk.stale_reason = exact.get("stale", False), exact.get("stale_reason", "")
+    _as_is(risk, exact, keep=("why", "fingerprint"))  # stale, stale_reason and any column no service sets
     if not risk.fingerprint:
         # The engine did not match it here (stale in the source): keep the source's reasons. A risk the engine
         # matched keeps the engine's: its fingerprint hashes this system's component ids, and a dismissed risk
@@ -129,6 +138,7 @@ def _mitigation_exact(applier, spec) -> None:
     mitigation = Mitigation.objects.select_related("control", "owner").get(pk=applier.mitigations[spec.source_id].pk)
     before = mitigation_snapshot(mitigation)
     mitigation.status, mitigation.status_reason = spec.status, spec.status_reason
+    _as_is(mitigation, spec.exact or {})
     changed = diff(before, mitigation_snapshot(mitigation))
     if not changed:
         return

@@ -7,7 +7,7 @@ hand back to the model); read-only keys sent back unchanged are ignored, so GET-
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
@@ -16,11 +16,9 @@ from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import TeamScopedViewSet
 
 from . import dpia_fields, services
-from .schema import FIELDS, INFERABLE_PATHS
+from .schema import FIELD_LABELS, FIELDS, INFERABLE_PATHS, default_values
 from .selectors import PrivacyState, dpos_of, privacy_state
 
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
-                            description='The ETag you read, e.g. "3" ("0" before the first save); stale is a 412.')
 PUT_EXAMPLE = OpenApiExample("Confirm the inferred subjects, set purposes", request_only=True, value={
     "purposes": [{"purpose": "Answer customer questions", "legal_basis": "contract", "note": ""}],
     "confirm": ["data_subjects"], "reset": []})
@@ -54,6 +52,28 @@ def privacy_body(state: PrivacyState) -> dict:
     return body
 
 
+RECORD_LISTS = ("purposes", "data_categories", "transfers")  # lists of records; other lists hold vocabulary values
+
+
+def _json_type(name: str, default) -> dict:
+    """The schema of one answer, from its empty value (`None` is the unanswered yes/no)."""
+    if default is None or isinstance(default, bool):
+        return {"type": "boolean", "nullable": True}
+    if isinstance(default, str):
+        return {"type": "string"}
+    if isinstance(default, list):
+        item = {"type": "object", "additionalProperties": True} if name in RECORD_LISTS else {"type": "string"}
+        return {"type": "array", "items": item}
+    return {"type": "object", "additionalProperties": True}
+
+
+def _answer_field(name: str, default) -> serializers.JSONField:
+    """Any JSON on the way in (the service validates and names the bad place, e.g. transfers[0].role); typed in
+    the schema by the answer's empty value."""
+    field = serializers.JSONField(required=False, allow_null=True, help_text=FIELD_LABELS[name])
+    return extend_schema_field(_json_type(name, default))(field)
+
+
 class PrivacyWriteSerializer(serializers.Serializer):
     """Shape only: the service validates every answer and names the bad place (e.g. transfers[0].role)."""
 
@@ -64,8 +84,9 @@ class PrivacyWriteSerializer(serializers.Serializer):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        defaults = default_values()
         for name in FIELDS:
-            self.fields[name] = serializers.JSONField(required=False, allow_null=True)
+            self.fields[name] = _answer_field(name, defaults[name])
 
 
 class SignOffSerializer(serializers.Serializer):
@@ -88,6 +109,8 @@ class PrivacyViewSet(TeamScopedViewSet):
 
     require_if_match = True
     pagination_class = None
+    if_match_actions = ("sign_off", "dpo_advice")  # If-Match: the ETag you read ("0" before the first save)
+    etag_actions = ("retrieve", "update", "partial_update", "sign_off", "dpo_advice")
 
     def get_system(self):
         return tm_selectors.system_get(self.request.user, self.kwargs["system_pk"], self.token)
@@ -98,14 +121,10 @@ class PrivacyViewSet(TeamScopedViewSet):
     @extend_schema(summary="A system's privacy assessment with DPIA screening", tags=["privacy"],
                    responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, *args, **kwargs):
-        state = privacy_state(self.get_system())
-        header = request.headers.get("If-None-Match")
-        if header and header.strip() == f'"{state.version}"':
-            return Response(status=304, headers={"ETag": f'"{state.version}"'})
-        return self._respond(state)
+        return self._respond(privacy_state(self.get_system()))  # If-None-Match: a 304 from the base
 
     @extend_schema(summary="Save privacy answers (If-Match required)", tags=["privacy"],
-                   request=PrivacyWriteSerializer, parameters=[IF_MATCH], examples=[PUT_EXAMPLE],
+                   request=PrivacyWriteSerializer, examples=[PUT_EXAMPLE],
                    responses={200: OpenApiTypes.OBJECT})
     def update(self, request, *args, **kwargs):
         system = self.get_system()
@@ -121,12 +140,12 @@ class PrivacyViewSet(TeamScopedViewSet):
         return self._respond(privacy_state(system, assessment))
 
     @extend_schema(summary="Save privacy answers (If-Match required)", tags=["privacy"],
-                   request=PrivacyWriteSerializer, parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+                   request=PrivacyWriteSerializer, responses={200: OpenApiTypes.OBJECT})
     def partial_update(self, request, *args, **kwargs):
         return self.update(request, *args, **kwargs)
 
     @extend_schema(summary="DPO sign-off of the privacy assessment", tags=["privacy"], request=SignOffSerializer,
-                   parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+                   responses={200: OpenApiTypes.OBJECT})
     def sign_off(self, request, *args, **kwargs):
         system = self.get_system()
         current = privacy_state(system)
@@ -138,7 +157,7 @@ class PrivacyViewSet(TeamScopedViewSet):
         return self._respond(privacy_state(system, assessment))
 
     @extend_schema(summary="The DPO's advice on the DPIA (only a designated DPO of the team)", tags=["privacy"],
-                   request=DpoAdviceSerializer, parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT})
+                   request=DpoAdviceSerializer, responses={200: OpenApiTypes.OBJECT})
     def dpo_advice(self, request, *args, **kwargs):
         system = self.get_system()
         expected = self.if_match_version(privacy_state(system))

@@ -94,3 +94,22 @@ def test_each_threat_dragon_threat_is_one_risk(catalog, team, owner):
     applied = apply(team, owner, json.dumps(doc).encode(), "td.json")
     titles = list(Risk.objects.filter(system=applied.system, template__isnull=True).values_list("title", flat=True))
     assert titles.count("Prompt intercepted") == 3
+
+
+def test_otm_round_trip_keeps_a_dismissed_catalog_risk_dismissed(modeled, team, owner,
+                                                                  django_capture_on_commit_callbacks):
+    from assessments import services as register
+    from assessments.resuggest import resuggest_system
+
+    risk = Risk.objects.filter(system=modeled, status="suggested", template__isnull=False).order_by("id").first()
+    register.risk_transition(actor=owner, risk=risk, status="dismissed", reason="Only staff use the chat box.")
+    count = Risk.objects.filter(system=modeled).count()
+    data = json.dumps(export_otm(modeled)).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        copy_ = apply(team, owner, data, "chat.otm.json")
+    resuggest_system(copy_.system_id)  # the engine again: the dismissal's facts are the same here
+    after = Risk.objects.filter(system=copy_.system)
+    assert after.count() == count and not after.filter(template__isnull=True).exists()
+    back = after.get(template=risk.template, component__name=risk.component.name if risk.component_id else None)
+    assert back.status == "dismissed" and back.status_reason == "Only staff use the chat box."
+    assert back.fingerprint  # the engine's facts here, so the next re-suggest keeps the dismissal

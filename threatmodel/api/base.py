@@ -20,10 +20,18 @@ from .permissions import TokenScope
 from .throttling import TokenRateThrottle
 
 ETAG_RE = re.compile(r'^(?:W/)?"(\d+)"$')
+ETAG_PATTERN = r'^"\d+"$'  # what the API sends (the schema declares it)
+IF_MATCH_PATTERN = r'^(\*|(W/)?"\d+")$'  # what If-Match accepts (`if_match_version`)
 
 
 def etag_for(version: int) -> str:
     return f'"{version}"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison of an If-None-Match list (or `*`) with our ETag."""
+    tags = [t.strip() for t in if_none_match.split(",")]
+    return "*" in tags or etag in (t.removeprefix("W/") for t in tags)
 
 
 class PreconditionRequired(APIException):
@@ -36,6 +44,11 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
     throttle_classes = [TokenRateThrottle]
     pagination_class = SyncCursorPagination
     require_if_match = False  # True: PATCH/PUT/DELETE without If-Match is a 428
+    # For the schema (contract.py), what the generic rules cannot see: POST actions that take If-Match,
+    # actions whose body carries an ETag though the serializer does not say so, a 201 without a Location.
+    if_match_actions: tuple[str, ...] = ()
+    etag_actions: tuple[str, ...] = ()
+    created_location = True
 
     # --- who is asking ---------------------------------------------------------
     @property
@@ -68,6 +81,10 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
         if (request.method in ("GET", "HEAD", "POST", "PUT", "PATCH") and response.status_code in (200, 201)
                 and isinstance(data, dict) and isinstance(data.get("version"), int) and "id" in data):
             response["ETag"] = etag_for(data["version"])
+        if_none_match = request.headers.get("If-None-Match")
+        if (request.method in ("GET", "HEAD") and response.status_code == 200 and if_none_match
+                and response.has_header("ETag") and etag_matches(if_none_match, response["ETag"])):
+            response.status_code, response.data = status.HTTP_304_NOT_MODIFIED, None  # the body is not sent
         return response
 
     # --- preconditions ---------------------------------------------------------------
@@ -88,7 +105,7 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
 
     def not_modified(self, obj) -> Response | None:
         header = self.request.headers.get("If-None-Match")
-        if header and header.strip() == etag_for(obj.version):
+        if header and etag_matches(header, etag_for(obj.version)):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag_for(obj.version)
             return response
@@ -251,5 +268,6 @@ class WriteViewSet(CreateMixin, UpdateMixin, DestroyMixin, RetrieveMixin, Resour
     """Retrieve, create, update and delete (add ListMixin for the collection)."""
 
 
-__all__ = ["MAX_ID", "CreateMixin", "DestroyMixin", "ListMixin", "PreconditionRequired", "ResourceViewSet",
-           "RetrieveMixin", "TeamScopedViewSet", "UpdateMixin", "WriteViewSet", "etag_for", "problem"]
+__all__ = ["ETAG_PATTERN", "IF_MATCH_PATTERN", "MAX_ID", "CreateMixin", "DestroyMixin", "ListMixin",
+           "PreconditionRequired", "ResourceViewSet", "RetrieveMixin", "TeamScopedViewSet", "UpdateMixin",
+           "WriteViewSet", "etag_for", "etag_matches", "problem"]

@@ -16,6 +16,7 @@ from ..models import ApiToken, IdempotencyRecord
 HEADER = "Idempotency-Key"
 IDEMPOTENCY_TTL = timedelta(hours=48)
 REPLAY_HEADERS = ("Location", "ETag")
+KEY_MAX_LENGTH = 255  # the schema declares it (contract.py)
 
 
 class Replay(exceptions.APIException):
@@ -46,9 +47,9 @@ def begin(request) -> IdempotencyRecord | None:
     key = request.headers.get(HEADER)
     if key is None or request.method != "POST":
         return None
+    if not key.strip() or len(key) > KEY_MAX_LENGTH:
+        raise exceptions.ValidationError({HEADER: [f"Must be 1 to {KEY_MAX_LENGTH} characters, not all blank."]})
     key = key.strip()
-    if not key or len(key) > 255:
-        raise exceptions.ValidationError({HEADER: ["Must be 1 to 255 characters."]})
     body_hash = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
                                + request._request.body).hexdigest()
     principal = principal_for(request)

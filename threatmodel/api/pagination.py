@@ -39,6 +39,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request):
         return _page_size(request, self.page_size)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+        return parameters
+
 
 def parse_updated_after(request):
     raw = request.query_params.get("updated_after")
@@ -128,23 +135,33 @@ class SyncCursorPagination(pagination.BasePagination):
         when, pk = last
         return base64.urlsafe_b64encode(f"{when.isoformat()}|{pk}".encode()).decode()
 
-    def get_next_link(self):
+    def get_next_cursor(self) -> str | None:
         if not self.has_next or self.last is None:
             return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, self._encode(self.last))
+        return self._encode(self.last)
+
+    def get_next_link(self):
+        cursor = self.get_next_cursor()
+        if cursor is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
 
     def get_paginated_response(self, data):
-        return Response({"next": self.get_next_link(), "results": data})
+        return Response({"next": self.get_next_link(), "next_cursor": self.get_next_cursor(), "results": data})
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "next_cursor", "results"],
             "properties": {
                 "next": {"type": "string", "nullable": True, "format": "uri",
+                         "description": "The next page's URL (the same query with `cursor`); null on the last page.",
                          "example": "https://register.example.com/api/v1/risks/?cursor=MjAyNi0wMy0wMlQwOTozMToxMi4x"
                                     "MiswMDowMHw0MQ%3D%3D&updated_after=2026-03-01T00%3A00%3A00Z"},
+                "next_cursor": {"type": "string", "nullable": True,
+                                "description": "The bare cursor of `next`, to pass as `?cursor=` (null on the last "
+                                               "page); the same `updated_after` and filters go with it.",
+                                "example": "MjAyNi0wMy0wMlQwOTozMToxMi4xMiswMDowMHw0MQ=="},
                 "results": schema,
             },
         }
@@ -152,7 +169,7 @@ class SyncCursorPagination(pagination.BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": "cursor", "required": False, "in": "query", "schema": {"type": "string"},
-             "description": "Opaque cursor from a `next` link."},
+             "description": "Opaque cursor: `next_cursor` of the previous page (or the one in its `next` link)."},
             {"name": "page_size", "required": False, "in": "query",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
             {"name": "updated_after", "required": False, "in": "query",

@@ -6,6 +6,8 @@ clients (and schemathesis) check every response against the schema. Operations w
 example get one built from their schema, so that every endpoint in /api/docs/ shows one.
 """
 
+import json
+
 from .errors import TITLES
 
 PROBLEM = {
@@ -55,7 +57,7 @@ def _codes(method: str, operation: dict) -> list[str]:
 
 
 PARAMETER_EXAMPLES = {
-    "If-Match": '"3"', "Idempotency-Key": "jira-sync-SEC-12-create", "page_size": 100,
+    "If-Match": '"3"', "page_size": 100,
     "cursor": "MjAyNi0wMy0wMlQwOTozMToxMi4xMiswMDowMHw0MQ==", "updated_after": "2026-03-01T00:00:00Z",
 }
 SAMPLE_STRINGS = {"date-time": "2026-03-02T09:31:12Z", "date": "2026-04-30", "uri": "https://register.example.com/",
@@ -65,7 +67,7 @@ SAMPLE_STRINGS = {"date-time": "2026-03-02T09:31:12Z", "date": "2026-04-30", "ur
 def sample(schema: dict, components: dict, depth: int = 0):
     """An example value built from a schema (its own examples and enums first), for operations whose authors
     gave none: every operation in /api/docs/ shows what it returns."""
-    if depth > 6 or not isinstance(schema, dict):
+    if depth > 12 or not isinstance(schema, dict):
         return None
     if "$ref" in schema:
         return sample(components.get(schema["$ref"].rsplit("/", 1)[-1], {}), components, depth + 1)
@@ -108,7 +110,40 @@ def add_examples(operation: dict, components: dict) -> None:
                     media["example"] = value
 
 
+def _typed_nullable_choices(node, components: dict, inlined: set) -> None:
+    """A nullable choice comes out as `oneOf: [SomeEnum, NullEnum]` with a bare `nullable` beside it; OpenAPI 3.0
+    wants `nullable` next to a `type`: inline the choices as `{type, enum + [null], nullable}`."""
+    if isinstance(node, list):
+        for item in node:
+            _typed_nullable_choices(item, components, inlined)
+        return
+    if not isinstance(node, dict):
+        return
+    refs = [part.get("$ref", "").rsplit("/", 1)[-1] for part in node.get("oneOf", []) if isinstance(part, dict)]
+    if node.get("nullable") and "type" not in node and len(refs) == 2 and "NullEnum" in refs:
+        name = next(r for r in refs if r != "NullEnum")
+        choices = components.get(name, {})
+        if choices.get("type") and choices.get("enum"):
+            del node["oneOf"]
+            node.update(type=choices["type"], enum=[*choices["enum"], None])
+            inlined.update((name, "NullEnum"))
+    for value in node.values():
+        _typed_nullable_choices(value, components, inlined)
+
+
+def typed_nullable_choices(result: dict) -> None:
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    inlined: set = set()
+    _typed_nullable_choices(result.get("paths", {}), components, inlined)
+    _typed_nullable_choices(components, components, inlined)
+    text = json.dumps(result, default=str)  # (lazy translation strings)
+    for name in inlined:  # an enum now used by no one would be an unused component
+        if f'"#/components/schemas/{name}"' not in text:
+            components.pop(name, None)
+
+
 def document_problem_responses(result, generator, request, public):
+    typed_nullable_choices(result)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Problem", PROBLEM)
     ref = {"$ref": "#/components/schemas/Problem"}

@@ -2,6 +2,7 @@
 through threatmodel.services (answers are validated there against the catalog's questions)."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import AISystem, AuditEvent, Component, DataFlow, Tombstone
@@ -9,12 +10,18 @@ from ..models.systems import LifecycleStage
 from .base import MAX_ID
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True,
+                      "example": {"internet_facing": True, "users": ["customers"]}})
+class AnswersField(serializers.JSONField):
+    """Question key -> answer: a JSON object (the service checks each answer against the catalog's questions)."""
+
+
 class SystemSerializer(serializers.ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all(),
                                          required=False, allow_null=True)
     team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     lifecycle_stage = serializers.ChoiceField(choices=LifecycleStage.choices, required=False)
-    answers = serializers.JSONField(required=False, help_text="Question key -> answer (see /api/v1/catalog/questions/)")
+    answers = AnswersField(required=False, help_text="Question key -> answer (see /api/v1/catalog/questions/)")
 
     class Meta:
         model = AISystem
@@ -32,7 +39,7 @@ class SystemCreateSerializer(SystemSerializer):
 
 
 class ComponentSerializer(serializers.ModelSerializer):
-    answers = serializers.JSONField(required=False)
+    answers = AnswersField(required=False, help_text="Question key -> answer (see /api/v1/catalog/questions/)")
 
     class Meta:
         model = Component
@@ -44,7 +51,7 @@ class ComponentSerializer(serializers.ModelSerializer):
 class FlowSerializer(serializers.ModelSerializer):
     source = serializers.IntegerField(source="source_id", min_value=1, max_value=MAX_ID)
     target = serializers.IntegerField(source="target_id", min_value=1, max_value=MAX_ID)
-    answers = serializers.JSONField(required=False)
+    answers = AnswersField(required=False, help_text="Question key -> answer (see /api/v1/catalog/questions/)")
 
     class Meta:
         model = DataFlow

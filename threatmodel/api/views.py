@@ -37,8 +37,8 @@ FLOW_EXAMPLE = OpenApiExample("Chat into the model", value={
     "source": 1, "target": 2, "label": "prompt",
     "answers": {"crosses_trust_boundary": True, "encrypted_in_transit": True, "personal_data": True}},
     request_only=True)
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=False,
-                            description='The ETag you read, e.g. "3"; a stale one is a 412.')
+# contract.ApiSchema declares If-Match and Idempotency-Key on every operation that takes them; this name stays for
+# the modules that still list it (the declaration there is replaced by the full one).
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                    description="Makes a POST safe to retry: replays return the first response.")
 
@@ -65,11 +65,11 @@ def _resolve_team(view, slug: str | None) -> Team:
     list=extend_schema(summary="List AI systems", tags=["systems"]),
     retrieve=extend_schema(summary="Get an AI system", tags=["systems"]),
     create=extend_schema(summary="Create an AI system", tags=["systems"], request=SystemCreateSerializer,
-                         examples=[SYSTEM_EXAMPLE], parameters=[IDEMPOTENCY_KEY]),
-    partial_update=extend_schema(summary="Update an AI system", tags=["systems"], parameters=[IF_MATCH],
+                         examples=[SYSTEM_EXAMPLE]),
+    partial_update=extend_schema(summary="Update an AI system", tags=["systems"],
                                  examples=[SYSTEM_EXAMPLE]),
-    update=extend_schema(summary="Replace an AI system", tags=["systems"], parameters=[IF_MATCH]),
-    destroy=extend_schema(summary="Delete an AI system (owners)", tags=["systems"], parameters=[IF_MATCH]),
+    update=extend_schema(summary="Replace an AI system", tags=["systems"]),
+    destroy=extend_schema(summary="Delete an AI system (owners)", tags=["systems"]),
 )
 class SystemViewSet(ListMixin, WriteViewSet):
     serializer_class = SystemSerializer
@@ -100,7 +100,7 @@ class _SystemChildren(CreateMixin, ResourceViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List a system's components", tags=["components"]),
     create=extend_schema(summary="Add a component", tags=["components"], examples=[COMPONENT_EXAMPLE],
-                         parameters=[IDEMPOTENCY_KEY]),
+                         ),
 )
 class SystemComponentsViewSet(ListMixin, _SystemChildren):
     serializer_class = ComponentSerializer
@@ -116,10 +116,10 @@ class SystemComponentsViewSet(ListMixin, _SystemChildren):
 
 @extend_schema_view(
     retrieve=extend_schema(summary="Get a component", tags=["components"]),
-    partial_update=extend_schema(summary="Update a component", tags=["components"], parameters=[IF_MATCH],
+    partial_update=extend_schema(summary="Update a component", tags=["components"],
                                  examples=[COMPONENT_EXAMPLE]),
-    update=extend_schema(summary="Replace a component", tags=["components"], parameters=[IF_MATCH]),
-    destroy=extend_schema(summary="Delete a component and its flows", tags=["components"], parameters=[IF_MATCH]),
+    update=extend_schema(summary="Replace a component", tags=["components"]),
+    destroy=extend_schema(summary="Delete a component and its flows", tags=["components"]),
 )
 class ComponentViewSet(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     serializer_class = ComponentSerializer
@@ -150,7 +150,7 @@ def _flow_ends(system, data: dict) -> dict:
 @extend_schema_view(
     list=extend_schema(summary="List a system's data flows", tags=["flows"]),
     create=extend_schema(summary="Add a data flow", tags=["flows"], examples=[FLOW_EXAMPLE],
-                         parameters=[IDEMPOTENCY_KEY]),
+                         ),
 )
 class SystemFlowsViewSet(ListMixin, _SystemChildren):
     serializer_class = FlowSerializer
@@ -167,9 +167,9 @@ class SystemFlowsViewSet(ListMixin, _SystemChildren):
 
 @extend_schema_view(
     retrieve=extend_schema(summary="Get a data flow", tags=["flows"]),
-    partial_update=extend_schema(summary="Update a data flow", tags=["flows"], parameters=[IF_MATCH]),
-    update=extend_schema(summary="Replace a data flow", tags=["flows"], parameters=[IF_MATCH]),
-    destroy=extend_schema(summary="Delete a data flow", tags=["flows"], parameters=[IF_MATCH]),
+    partial_update=extend_schema(summary="Update a data flow", tags=["flows"]),
+    update=extend_schema(summary="Replace a data flow", tags=["flows"]),
+    destroy=extend_schema(summary="Delete a data flow", tags=["flows"]),
 )
 class FlowViewSet(RetrieveMixin, UpdateMixin, DestroyMixin, ResourceViewSet):
     serializer_class = FlowSerializer

@@ -19,10 +19,6 @@ from ..webhooks.events import ALL_EVENTS, EVENT_TYPES
 from .base import ListMixin, RetrieveMixin, TeamScopedViewSet, WriteViewSet
 
 EVENT_CHOICES = [(e, e) for e in [*EVENT_TYPES, ALL_EVENTS]]
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True,
-                            description='The ETag you read, e.g. "3". Without it: 428; stale: 412.')
-IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                   description="Makes the POST safe to retry: a replay returns the first response.")
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -100,15 +96,15 @@ def owned_team_ids(user, token) -> list[int]:
     retrieve=extend_schema(summary="Get a webhook", tags=["webhooks"]),
     create=extend_schema(summary="Register a webhook (owners; the secret is returned once)", tags=["webhooks"],
                          request=WebhookCreateSerializer, responses={201: WebhookWithSecretSerializer},
-                         parameters=[IDEMPOTENCY_KEY], examples=[WEBHOOK_EXAMPLE, WEBHOOK_CREATED]),
-    partial_update=extend_schema(summary="Change a webhook", tags=["webhooks"], parameters=[IF_MATCH],
+                         examples=[WEBHOOK_EXAMPLE, WEBHOOK_CREATED]),
+    partial_update=extend_schema(summary="Change a webhook", tags=["webhooks"],
                                  examples=[OpenApiExample("Pause it", value={"active": False}, request_only=True)]),
-    update=extend_schema(summary="Replace a webhook's settings", tags=["webhooks"], parameters=[IF_MATCH],
+    update=extend_schema(summary="Replace a webhook's settings", tags=["webhooks"],
                          examples=[WEBHOOK_EXAMPLE]),
     destroy=extend_schema(summary="Delete a webhook and its delivery records", tags=["webhooks"],
-                          parameters=[IF_MATCH]),
+                          ),
     rotate_secret=extend_schema(summary="Replace the signing secret (returned once)", tags=["webhooks"],
-                                request=None, responses={200: WebhookWithSecretSerializer}, parameters=[IF_MATCH]),
+                                request=None, responses={200: WebhookWithSecretSerializer}),
     ping=extend_schema(summary="Send a webhook.ping event now", tags=["webhooks"], request=None,
                        responses={202: DeliverySerializer}),
 )
@@ -118,6 +114,7 @@ class WebhookViewSet(ListMixin, WriteViewSet):
     resource = "webhooks"
     write_role = Role.OWNER
     require_if_match = True
+    if_match_actions = ("rotate_secret",)
     put_defaults = {"description": "", "active": True}
     queryset = Webhook.objects.none()
 

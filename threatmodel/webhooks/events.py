@@ -9,6 +9,8 @@ EVENT_TYPES: dict[str, str] = {
     "mitigation.created": "A mitigation was created.",
     "mitigation.updated": "A mitigation's fields, status, links or ticket references changed.",
     "mitigation.deleted": "A mitigation was deleted.",
+    "system.imported": "A model was imported into a system (new or updated): one event per import, with the "
+                       "counts created and updated; read the objects with delta sync.",
     "comment.created": "A comment was added to a risk or a mitigation (with the people it mentions).",
     "report.completed": "A PIA or assurance report finished rendering.",
     "webhook.ping": "A test event sent from the settings page or the API.",

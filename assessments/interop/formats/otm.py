@@ -295,16 +295,21 @@ def _risk(threat: Node, source_id: str, component: str | None, status: str, cont
     # Our own export writes the catalog threat and the status as attributes: explicit, so they win over the
     # instance state (which cannot say "suggested") and keep a suggested catalog risk what it was.
     attributes = threat.get("attributes").value
-    template = ""
+    template, reason = "", ""
     if isinstance(attributes, dict):
-        # A dismissed catalog risk still comes back custom: restoring the dismissal's facts is not done yet.
-        if isinstance(attributes.get("template"), str) and attributes.get("status") != "dismissed":
+        # A dismissed catalog risk comes back dismissed on the engine's suggestion here (apply gives it the
+        # engine's facts), so it is not suggested again.
+        if isinstance(attributes.get("template"), str):
             template = attributes["template"].strip()[:40]
         if attributes.get("status") in OUR_RISK_STATUSES:
             status = attributes["status"]
+            if isinstance(attributes.get("statusReason"), str):
+                reason = clean(attributes["statusReason"])[:2000]
+    if not reason and status == "dismissed":
+        reason = "Not applicable in the OTM file."
     return RiskSpec(source_id=source_id, path=threat.path, title=title,
                     description="\n\n".join(li for li in lines if li), component=component, status=status,
-                    status_reason="Not applicable in the OTM file." if status == "dismissed" else "",
+                    status_reason=reason,
                     likelihood=likelihood, impact=impact, score_rule=", ".join(shown), mappings=mappings,
                     template=template or None)
 

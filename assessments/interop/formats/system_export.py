@@ -4,23 +4,25 @@ Read strictly: every field is checked against the published schema's types and v
 value is an ImportProblem naming its path), because a restore must be exact or not happen at all.
 """
 
+import dataclasses
+
 from threatmodel.models import ComponentKind
 
+from ...fields import MITIGATION_EXPORTED, RISK_EXPORTED
 from ...models import (
-    ControlKind,
     DpiaResult,
-    MitigationStatus,
+    Mitigation,
     ReportKind,
     ReportStatus,
     ReviewDecision,
     ReviewRole,
-    RiskStatus,
-    Treatment,
+    Risk,
 )
 from ..export import FORMAT as EXPORT_FORMAT
 from ..export import VERSION
 from ..plan import ComponentSpec, FlowSpec, MitigationSpec, Plan, RefSpec, RiskSpec, SystemSpec
 from ..reader import Node, type_name
+from .columns import read_columns
 
 FORMAT = "system-export"
 LABEL = "AI Threat Register system export"
@@ -102,13 +104,12 @@ def parse(root: Node, *, filename: str = "") -> Plan:
         links = node.get("risks")
         if links.value is not None and not isinstance(links.value, list):
             links.fail(f"must be an array, found {type_name(links.value)}")
+        columns = read_columns(node, Mitigation, MITIGATION_EXPORTED)
+        known = _split(columns, MitigationSpec)
         plan.mitigations.append(MitigationSpec(
-            source_id=_id(node), path=node.path, title=node.text("title", required=True),
-            description=node.text("description"), status=_choice(node, "status", MitigationStatus.values),
-            status_reason=node.text("status_reason"), risks=[_link(links, n) for n in range(len(links.value or []))],
-            kind=_choice(node, "kind", ControlKind.values, default="preventive"),
+            source_id=_id(node), path=node.path, risks=[_link(links, n) for n in range(len(links.value or []))],
             control=_optional_text(node, "control"), owner=node.text("owner"), due=_optional_text(node, "due"),
-            evidence=node.text("evidence"), evidence_links=node.texts("evidence_links")))
+            exact={name: value for name, value in columns.items() if name not in known}, **known))
     for node in root.array("external_refs"):
         node.require_object()
         risk, mitigation = _id(node, "risk", required=False), _id(node, "mitigation", required=False)
@@ -187,12 +188,10 @@ def _risk(node: Node) -> RiskSpec:
         acceptance.require_object()
         accepted = {"accepted_by": acceptance.text("accepted_by"), "accepted_at": acceptance.text("accepted_at"),
                     "review_date": acceptance.text("review_date"), "reason": acceptance.text("reason")}
-    why = node.get("why").value
-    if why is not None and not isinstance(why, list):
-        node.get("why").fail(f"must be an array, found {type_name(why)}")
+    columns = read_columns(node, Risk, RISK_EXPORTED)
+    known = _split(columns, RiskSpec)
     exact = {
-        "stale": bool(node.boolean("stale", False)), "stale_reason": node.text("stale_reason"),
-        "why": list(why or []), "fingerprint": node.text("fingerprint"),
+        **{name: value for name, value in columns.items() if name not in known},  # what no service sets
         "residual": {"likelihood": _level(residual, "likelihood") if residual.has("likelihood") else None,
                      "impact": _level(residual, "impact") if residual.has("impact") else None,
                      "overridden": bool(residual.boolean("overridden", False)), "reason": residual.text("reason")},
@@ -200,10 +199,12 @@ def _risk(node: Node) -> RiskSpec:
     }
     component = node.get("component").value
     return RiskSpec(
-        source_id=_id(node), path=node.path, title=node.text("title", required=True),
-        description=node.text("description"), component=_id(node, "component") if component is not None else None,
-        status=_choice(node, "status", RiskStatus.values), status_reason=node.text("status_reason"),
-        likelihood=_level(node, "likelihood"), impact=_level(node, "impact"),
-        treatment=_choice(node, "treatment", Treatment.values, default="", required=False),
+        source_id=_id(node), path=node.path, component=_id(node, "component") if component is not None else None,
         owner=node.text("owner"), due=_optional_text(node, "due"), mappings=node.texts("mappings"),
-        template=_optional_text(node, "template"), exact=exact)
+        template=_optional_text(node, "template"), exact=exact, **known)
+
+
+def _split(columns: dict, spec) -> dict:
+    """The columns the spec (and so the services in apply) takes; the rest is restored as is."""
+    own = {f.name for f in dataclasses.fields(spec)}
+    return {name: value for name, value in columns.items() if name in own}
