@@ -16,8 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from catalog.engine.describe import why_in_words
-from catalog.questions import all_questions
+from catalog.engine.describe import why_words
 from threatmodel.models import ComponentKind
 
 from .. import scoring
@@ -42,12 +41,6 @@ def _pattern(name: str, placeholder=_PK) -> str:
 @lru_cache(maxsize=4096)
 def url_ref(name: str, ref: str) -> str:
     return _pattern(name, _REF).format(quote(ref, safe=""))
-
-
-@lru_cache(maxsize=8192)
-def why_words(sentence: str) -> str:
-    """A "why it applies" fact in the question's own words (the catalog's renderer, cached per sentence)."""
-    return why_in_words(sentence, all_questions())
 
 
 def url(name: str, pk: int) -> str:
