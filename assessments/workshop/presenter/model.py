@@ -45,6 +45,11 @@ class ModelPart:
     questions: int
     answered: int
 
+    @property
+    def zone_names(self) -> list[str]:
+        """The named trust zones, each once, in name order (the diagram's legend)."""
+        return sorted({z.name for z in self.horizontal.zones}, key=str.casefold)
+
 
 def _answered(answers: dict, questions) -> int:
     return sum(1 for q in questions if (answers or {}).get(q.key) is not None)

@@ -69,7 +69,7 @@ def component_new(request, pk):
     kind = request.POST.get("kind") or request.GET.get("kind", "input")
     if kind not in ComponentKind.values:
         raise Http404("Unknown component kind.")
-    form = ComponentForm(request.POST or None, kind=kind)
+    form = ComponentForm(request.POST or None, kind=kind, system=system)
     status = 200
     if request.method == "POST":
         created = {}
