@@ -20,11 +20,13 @@ def csrf_input(request) -> str:
 
 
 def card_lists(request, register, can_edit: bool) -> dict:
-    """The four risk lists of the page, rendered by the card renderer (suggestions grouped by threat)."""
+    """The four risk lists of the page and the mitigation list, rendered by the card renderer (suggestions grouped
+    by threat)."""
     matrix = scoring.matrix_for(register.team) if register.team is not None else None
     token = csrf_input(request) if can_edit else ""
     lists = {name: cards.risk_cards(getattr(register, name), matrix, can_edit=can_edit, csrf_input=token)
              for name in ("register", "closed", "dismissed")}
+    lists["mitigations"] = cards.mitigation_cards(register.mitigations, can_edit=can_edit)
     system_id = register.suggestions[0].system_id if register.suggestions else None
     lists["suggestions"] = triage.suggestion_cards(
         register.suggestions, matrix, can_edit=can_edit, csrf_input=token,
