@@ -50,3 +50,8 @@ class AssessmentsConfig(AppConfig):
         on_system_changed(queue_resuggest)
         on_system_deleting(deleted_with_system)
         on_catalog_released(queue_resuggest_all)
+
+        from . import signals
+        from .connectors import comments
+
+        signals.mitigation_changed.connect(comments.mitigation_changed, dispatch_uid="connectors.ticket_comments")

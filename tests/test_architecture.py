@@ -6,7 +6,8 @@ still a dependency; hiding a cycle in a function does not remove it). The rule:
 - layers: `catalog` < `threatmodel` < `assessments` < `config`; no module imports a higher layer
   (`catalog` imports nothing of ours, `threatmodel` never imports `assessments`, no app imports `config`);
 - no cycles between modules;
-- no module (tests and migrations aside) is longer than 400 lines.
+- no module (tests and migrations aside) is longer than 400 lines;
+- inside `assessments`, the register's core imports none of the surfaces built on it.
 """
 
 import ast
@@ -169,3 +170,23 @@ def test_component_kinds_are_spelled_once():
             if kinds <= values:
                 restated.append(f"{module}:{node.lineno}")
     assert restated == []
+
+
+# Inside assessments: the register's core (models, field lists, services, selectors, filters, scoring,
+# signals) is what every surface is built on; it hears them only through signals and hooks, never imports.
+CORE = ("assessments.models", "assessments.fields", "assessments.services", "assessments.selectors",
+        "assessments.filters", "assessments.scoring", "assessments.signals", "assessments.snapshot",
+        "assessments.notifications", "assessments.risk_q")
+SURFACES = ("assessments.workshop", "assessments.views", "assessments.api", "assessments.interop",
+            "assessments.reports", "assessments.connectors", "assessments.testplan", "assessments.management",
+            "assessments.urls", "assessments.privacy")
+
+
+def _within(module: str, roots) -> bool:
+    return any(module == root or module.startswith(root + ".") for root in roots)
+
+
+def test_the_register_core_imports_no_surface():
+    upward = sorted(f"{module} -> {target}" for module, targets in GRAPH.items() if _within(module, CORE)
+                    for target in targets if _within(target, SURFACES))
+    assert upward == []

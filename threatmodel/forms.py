@@ -6,6 +6,7 @@ the workshop, and each knows its one write (`write`), so both pages write the sa
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.html import format_html, format_html_join
 
 from catalog.questions import Question, questions_for
 
@@ -151,19 +152,54 @@ class SystemForm(VersionedForm):
         self.add_questions("system", system.answers if system else {})
 
 
+class ZoneInput(forms.TextInput):
+    """A text input offering the system's trust zones named so far (`zones`, a datalist after the input)."""
+
+    zones: tuple[str, ...] = ()
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        if self.zones:
+            context["widget"]["attrs"]["list"] = f"{context['widget']['attrs'].get('id', name)}-zones"
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        if not self.zones:
+            return html
+        list_id = f"{(attrs or {}).get('id', name)}-zones"
+        options = format_html_join("", '<option value="{}"></option>', ((z,) for z in self.zones))
+        return html + format_html('<datalist id="{}">{}</datalist>', list_id, options)
+
+
+def zones_of(system: AISystem | None) -> list[str]:
+    """The trust zones named in a system so far, in name order."""
+    if system is None:
+        return []
+    names = Component.objects.filter(system=system).exclude(trust_zone="").values_list("trust_zone", flat=True)
+    return sorted(set(names), key=str.casefold)
+
+
 class ComponentForm(VersionedForm):
     kind = forms.ChoiceField(choices=ComponentKind.choices)
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    trust_zone = forms.CharField(
+        max_length=100, required=False, label="Trust zone", widget=ZoneInput,
+        help_text="The trust boundary it sits inside, by name (e.g. Corporate network, Vendor cloud): the diagram "
+                  "draws each zone around its components. Leave empty if none.")
 
-    def __init__(self, *args, kind: str, component: Component | None = None, **kwargs):
+    def __init__(self, *args, kind: str, component: Component | None = None, system: AISystem | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.kind, self.component = kind, component
         if component is not None:
             self.initial.update({"kind": component.kind, "name": component.name,
-                                 "description": component.description, "version": component.version})
+                                 "description": component.description, "trust_zone": component.trust_zone,
+                                 "version": component.version})
         else:
             self.initial.setdefault("kind", kind)
+        self.fields["trust_zone"].widget.zones = tuple(zones_of(system or (component.system if component else None)))
         self.fields["kind"].widget = forms.HiddenInput()
         self.add_questions(kind, component.answers if component else {})
 
@@ -172,9 +208,11 @@ class ComponentForm(VersionedForm):
         d = self.cleaned_data
         if self.component is None:
             return services.component_create(actor=actor, system=system, kind=self.kind, name=d["name"],
-                                             description=d["description"], answers=self.answers())
+                                             description=d["description"], trust_zone=d["trust_zone"],
+                                             answers=self.answers())
         return services.component_update(actor=actor, component=self.component, expected_version=d["version"],
-                                         name=d["name"], description=d["description"], answers=self.answers())
+                                         name=d["name"], description=d["description"], trust_zone=d["trust_zone"],
+                                         answers=self.answers())
 
 
 class FlowForm(VersionedForm):

@@ -90,7 +90,7 @@ def component_create(request, pk):
     kind = request.POST.get("kind") or request.GET.get("kind", "input")
     if kind not in ComponentKind.values:
         raise Http404("Unknown component kind.")
-    form = ComponentForm(request.POST or None, kind=kind)
+    form = ComponentForm(request.POST or None, kind=kind, system=system)
     saved = request.method == "POST" and form.is_valid() and run_service(
         form, lambda: form.write(actor=request.user, system=system))
     if saved:

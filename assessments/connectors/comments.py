@@ -1,6 +1,7 @@
 """Our side changing a mitigation comments on its tickets.
 
-`mitigation_changed` is called by the mitigation services after a change is recorded; it queues one
+`mitigation_changed` receives the services' `signals.mitigation_changed` (connected in AppConfig.ready)
+after a change is recorded; it queues one
 comment per linked, live ticket for after commit (a rolled-back change says nothing). Changes the
 connector itself makes while following a ticket run inside `quiet()`, so a ticket never hears its own
 echo.
@@ -32,7 +33,7 @@ def describe(changes: dict) -> str:
     return f"AI Threat Register: the mitigation's {', '.join(fields)} changed." if fields else ""
 
 
-def mitigation_changed(mitigation, changes: dict) -> None:
+def mitigation_changed(sender=None, *, mitigation, changes: dict, **_signal) -> None:
     if _quiet.get() or not changes:
         return
     from ..models import ExternalRef

@@ -40,6 +40,7 @@ class ComponentSpec:
     kind: str  # the proposal (or, from a system export, the kind itself)
     kind_reason: str = ""
     kind_confirmed: bool = False  # True when the file states the kind (our own export)
+    kind_ask: bool = False  # a guess the preview asks the person to check (a process in a diagram with no model)
     description: str = ""
     answers_by_kind: dict = field(default_factory=dict)  # kind -> proposed answers for that kind
     position: int | None = None

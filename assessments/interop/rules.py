@@ -92,8 +92,14 @@ def _first(words: list[str], vocabulary: tuple[str, ...]) -> str | None:
     return next((w for w in words if w in wanted), None)
 
 
-def propose_kinds(elements: list[dict], edges: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """{id: (kind, reason)} for elements ``{"id", "type", "name", "text", "flags"}``.
+NO_MODEL_NOTE = ("no element names an AI model (llm, model, classifier, agent...): no process was taken for "
+                 "one. Choose model for each component that runs a model (the preview asks); a system with no "
+                 "model gets none of the catalog's model threats")
+
+
+def propose_kinds(elements: list[dict], edges: list[tuple[str, str]]) -> dict[str, tuple[str, str, bool]]:
+    """{id: (kind, reason, ask)} for elements ``{"id", "type", "name", "text", "flags"}``; ``ask``: a guess the
+    preview asks the person to check.
 
     ``type`` is the source tool's element type (actor, process, store, or a free text type);
     ``text`` is more words to read (description, tags); ``flags`` a set of hints ("log").
@@ -101,28 +107,30 @@ def propose_kinds(elements: list[dict], edges: list[tuple[str, str]]) -> dict[st
     2. a store flagged as a log, or an output word in the name -> output; an input word -> input;
     3. otherwise the data flows decide: what feeds a model is an input, what a model feeds is an output;
     4. otherwise: an element that only sends is an input, one that only receives an output; a process
-       is a model; anything else an input.
+       is a model (asked) when some element names a model, and when none does (a diagram that describes no
+       AI system) it is not: it takes the default of its position, an output if it only receives and an
+       input otherwise (asked); anything else an input.
     """
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, bool]] = {}
     for el in elements:
         name_words = _words(el.get("name", ""))
         all_words = name_words + _words(el.get("type", "")) + _words(el.get("text", ""))
         word = (_first(name_words + _words(el.get("type", "")), MODEL_WORDS)
                 or _first(all_words, STRONG_MODEL_WORDS))
         if word:
-            out[el["id"]] = ("model", f"'{word}' in its name or description suggests a model")
+            out[el["id"]] = ("model", f"'{word}' in its name or description suggests a model", False)
             continue
         if "log" in el.get("flags", ()):
-            out[el["id"]] = ("output", "a log store keeps what the system produces")
+            out[el["id"]] = ("output", "a log store keeps what the system produces", False)
             continue
         word = _first(name_words, OUTPUT_WORDS)
         if word:
-            out[el["id"]] = ("output", f"'{word}' in its name suggests an output")
+            out[el["id"]] = ("output", f"'{word}' in its name suggests an output", False)
             continue
         word = _first(name_words, INPUT_WORDS)
         if word and el.get("type") != "process":
-            out[el["id"]] = ("input", f"'{word}' in its name suggests an input")
-    models = {i for i, (kind, _reason) in out.items() if kind == "model"}
+            out[el["id"]] = ("input", f"'{word}' in its name suggests an input", False)
+    models = {i for i, (kind, _reason, _ask) in out.items() if kind == "model"}
     forward: dict[str, set[str]] = {}
     backward: dict[str, set[str]] = {}
     for source, target in edges:
@@ -145,16 +153,22 @@ def propose_kinds(elements: list[dict], edges: list[tuple[str, str]]) -> dict[st
             continue
         feeds, fed = reaches(el["id"], forward), reaches(el["id"], backward)
         if feeds and not fed:
-            out[el["id"]] = ("input", "its data flows lead into a model")
+            out[el["id"]] = ("input", "its data flows lead into a model", False)
         elif fed and not feeds:
-            out[el["id"]] = ("output", "it receives data flowing out of a model")
+            out[el["id"]] = ("output", "it receives data flowing out of a model", False)
+        elif el.get("type") == "process" and models:
+            out[el["id"]] = ("model", "a process with no clearer hint (processes are where models usually run)", True)
         elif el.get("type") == "process":
-            out[el["id"]] = ("model", "a process with no clearer hint (processes are where models usually run)")
+            only_receives = bool(backward.get(el["id"])) and not forward.get(el["id"])
+            out[el["id"]] = ("output" if only_receives else "input", "no element of the diagram names an AI model, "
+                             "so this process is not taken for one: " + ("it only receives data" if only_receives
+                                                                         else "it handles data on its way in")
+                             + "; choose model if it runs one", True)
         elif backward.get(el["id"]) and not forward.get(el["id"]):
-            out[el["id"]] = ("output", "it only receives data")
+            out[el["id"]] = ("output", "it only receives data", False)
         else:
             out[el["id"]] = ("input", "it sends data into the system" if forward.get(el["id"]) else
-                             "no clearer hint: inputs are the safest default to review")
+                             "no clearer hint: inputs are the safest default to review", False)
     return out
 
 

@@ -17,8 +17,7 @@ from threatmodel.models import AISystem, Role, Tombstone
 from threatmodel.services.common import bump, check_version, require_role
 from threatmodel.webhooks import emit, object_payload
 
-from .. import notifications
-from ..connectors import comments as ticket_comments
+from .. import notifications, signals
 from ..fields import MITIGATION_AUDITED
 from ..models import MITIGATION_REASON_REQUIRED, MITIGATION_TRANSITIONS, ControlKind, Mitigation, MitigationStatus, Risk
 from . import remote
@@ -209,7 +208,7 @@ def _apply(actor, mitigation: Mitigation, changes: dict, expected_version, *, st
             mitigation.risks.remove(*removed)
         audit_record(team=team, actor=actor, action=action or _action_for(changed, changes, added), obj=mitigation,
                      changes=changed)
-        ticket_comments.mitigation_changed(mitigation, changed)
+        signals.mitigation_changed.send(sender=Mitigation, mitigation=mitigation, changes=changed)
         emit(team, "mitigation.updated", object_payload(mitigation, "mitigation"))
         entries = _link_entries(actor, mitigation, added, removed)
         if added or removed or "kind" in changed or "status" in changed:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalog.engine.describe import why_words
 from catalog.models import ControlTemplate
 from threatmodel import selectors as tm_selectors
 from threatmodel.forms import run_service
@@ -15,7 +16,6 @@ from .. import selectors, services
 from ..forms import ResidualForm, RiskAcceptForm, RiskForm, RiskTransitionForm
 from ..models import Mitigation
 from ..services.residual import suggested_residual_for
-from ..workshop.cards import why_words
 from .comments import thread_context
 from .history import history_rows
 

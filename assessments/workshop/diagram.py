@@ -25,6 +25,7 @@ LABEL_CHARS = 14  # per line of a flow label: the gap between two lanes holds tw
 LABEL_LINE, LABEL_SPACING = 14, 32  # a label's line height; the least distance between two labels
 V_WIDTH, V_BOX_W, V_GUTTER = 360, 284, 56
 V_NAME_CHARS = 20
+ZONE_HEAD, ZONE_PAD, ZONE_CHARS = 20, 6, 30  # a named trust zone: its title band, its margin, its title length
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Box:
     stats: CardStats
     url: str = ""  # the card's editor (set by the caller: the layout knows no routes)
     lines: tuple[str, ...] = ()  # the name wrapped to at most two lines
+    zone: str = ""  # the named trust zone it sits in
 
     @property
     def stats_text(self) -> str:
@@ -84,8 +86,9 @@ class Box:
         risk_text = f"{s.risks} open threat{'s' if s.risks != 1 else ''}"
         if s.top_band:
             risk_text += f", highest band {s.top_band}"
+        zone = f" In trust zone {self.zone}." if self.zone else ""
         return (f"{ComponentKind(self.kind).label} {self.name}: {s.answered} of {s.questions} questions "
-                f"answered, {risk_text}. Edit.")
+                f"answered, {risk_text}.{zone} Edit.")
 
 
 @dataclass
@@ -138,6 +141,27 @@ class Boundary:
 
 
 @dataclass
+class Zone:
+    """A named trust zone drawn around a run of its components in one lane (a zone whose components are
+    not next to each other is drawn once per run, each with its name)."""
+
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+    count: int
+
+    @property
+    def short(self) -> str:
+        return shorten(self.name, ZONE_CHARS)
+
+    @property
+    def title(self) -> str:
+        return f"Trust zone {self.name}: {self.count} component{'' if self.count == 1 else 's'}"
+
+
+@dataclass
 class Diagram:
     orientation: str
     width: float
@@ -146,6 +170,7 @@ class Diagram:
     boxes: list[Box] = field(default_factory=list)
     arrows: list[Arrow] = field(default_factory=list)
     boundaries: list[Boundary] = field(default_factory=list)
+    zones: list[Zone] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -252,15 +277,18 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
         by_lane.setdefault(c.kind, []).append(c)
     boxes: dict[int, Box] = {}
     lanes: list[LaneBand] = []
+    zones: list[Zone] = []
     if orientation == "horizontal":
+        stacks = {kind: _stack(by_lane[kind], PAD + HEADER) for kind in by_lane}
         rows = max([len(v) for v in by_lane.values()] + [1])
-        lane_h = HEADER + rows * (BOX_H + BOX_GAP) + PAD
+        lane_h = max([HEADER + rows * (BOX_H + BOX_GAP) + PAD] + [end for _ys, end in stacks.values()])
         for i, (kind, title) in enumerate((k.value, k.lane_title) for k in ComponentKind):
             x = PAD + i * (LANE_W + LANE_GAP)
             lanes.append(LaneBand(kind, title, x, PAD, LANE_W, lane_h, len(by_lane[kind])))
-            for j, c in enumerate(by_lane[kind]):
+            for c, y in zip(by_lane[kind], stacks[kind][0], strict=True):
                 boxes[c.id] = Box(c.id, kind, c.name, shorten(c.name), x + (LANE_W - BOX_W) / 2,
-                                  PAD + HEADER + j * (BOX_H + BOX_GAP), BOX_W, BOX_H, stats.get(c.id, CardStats()))
+                                  y, BOX_W, BOX_H, stats.get(c.id, CardStats()), zone=_zone_of(c))
+            zones += _zones(by_lane[kind], boxes)
         width, height = 2 * PAD + 3 * LANE_W + 2 * LANE_GAP, 2 * PAD + lane_h
         route = _horizontal_path
     else:
@@ -268,11 +296,13 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
         lane_w = V_WIDTH - 2 * PAD
         for kind, title in ((k.value, k.lane_title) for k in ComponentKind):
             n = len(by_lane[kind])
-            h = HEADER + max(n, 1) * (BOX_H + BOX_GAP) + PAD - (BOX_GAP if n else 0)
+            ys, end = _stack(by_lane[kind], y + HEADER)
+            h = max(HEADER + max(n, 1) * (BOX_H + BOX_GAP) + PAD - (BOX_GAP if n else 0), end - y + PAD - BOX_GAP)
             lanes.append(LaneBand(kind, title, PAD, y, lane_w, h, n))
-            for j, c in enumerate(by_lane[kind]):
+            for c, top in zip(by_lane[kind], ys, strict=True):
                 boxes[c.id] = Box(c.id, kind, c.name, shorten(c.name, V_NAME_CHARS), PAD + 10,
-                                  y + HEADER + j * (BOX_H + BOX_GAP), V_BOX_W, BOX_H, stats.get(c.id, CardStats()))
+                                  top, V_BOX_W, BOX_H, stats.get(c.id, CardStats()), zone=_zone_of(c))
+            zones += _zones(by_lane[kind], boxes)
             y += h + 14
         width, height = V_WIDTH, y - 14 + PAD
         route = _vertical_path
@@ -295,7 +325,42 @@ def layout(components: Iterable, flows: Iterable, stats: Mapping[int, CardStats]
     if orientation == "horizontal":
         _spread_labels(arrows, height)
     boundaries = _boundaries(arrows, boxes, flows, lanes) if orientation == "horizontal" else []
-    return Diagram(orientation, width, height, lanes, list(boxes.values()), arrows, boundaries)
+    return Diagram(orientation, width, height, lanes, list(boxes.values()), arrows, boundaries, zones)
+
+
+def _zone_of(c) -> str:
+    return getattr(c, "trust_zone", "") or ""
+
+
+def _stack(lane: list, top: float) -> tuple[list[float], float]:
+    """The top of each card of a lane, leaving room for a zone's title above the first card of each run of
+    one zone; and where the lane's cards end (the next card would start there)."""
+    ys, y, previous = [], top, ""
+    for c in lane:
+        zone = _zone_of(c)
+        if zone and zone != previous:
+            y += ZONE_HEAD
+        ys.append(y)
+        y += BOX_H + BOX_GAP
+        previous = zone
+    return ys, y
+
+
+def _zones(lane: list, boxes: dict) -> list[Zone]:
+    """One rectangle per run of consecutive cards of a lane in the same named zone."""
+    out = []
+    for i, c in enumerate(lane):
+        zone = _zone_of(c)
+        if not zone or (i and _zone_of(lane[i - 1]) == zone):
+            continue
+        run = [c]
+        while i + len(run) < len(lane) and _zone_of(lane[i + len(run)]) == zone:
+            run.append(lane[i + len(run)])
+        first, last = boxes[run[0].id], boxes[run[-1].id]
+        top = first.y - ZONE_HEAD
+        out.append(Zone(zone, first.x - ZONE_PAD, top, first.w + 2 * ZONE_PAD, last.y + last.h + ZONE_PAD - top,
+                        len(run)))
+    return out
 
 
 def _spread_labels(arrows: list[Arrow], height: float) -> None:

@@ -33,6 +33,8 @@ STYLE = f"""
 .flow-label {{ font-family: {FONT}; font-size: 11px; fill: #1b1f24; }}
 .boundary-line {{ stroke: #a3361a; stroke-width: 2; stroke-dasharray: 10 6; }}
 .boundary-label {{ font-family: {FONT}; font-size: 10px; font-weight: 700; fill: #a3361a; }}
+.zone-frame {{ fill: #fff7f3; fill-opacity: .55; stroke: #a3361a; stroke-width: 1.6; stroke-dasharray: 6 4; }}
+.zone-label {{ font-family: {FONT}; font-size: 11px; font-weight: 700; fill: #8a2d15; }}
 """
 
 

@@ -41,6 +41,10 @@ def to_svg(d: Diagram, suffix: str, system_name: str, *, links: bool = True) -> 
             f'<rect class="lane-bg lane-bg-{lane.kind}" x="{_fmt(lane.x)}" y="{_fmt(lane.y)}" width="{_fmt(lane.w)}" '
             f'height="{_fmt(lane.h)}" rx="10"/><text class="lane-title" x="{_fmt(lane.title_x)}" '
             f'y="{_fmt(lane.title_y)}">{lane.title} ({lane.count})</text>')
+    for z in d.zones:  # named trust zones: a dashed frame around their cards, the name on top
+        out.append(f'<g class="zone"><title>{_e(z.title)}</title><rect class="zone-frame" x="{_fmt(z.x)}" '
+                   f'y="{_fmt(z.y)}" width="{_fmt(z.w)}" height="{_fmt(z.h)}" rx="10"/>'
+                   f'<text class="zone-label" x="{_fmt(z.x + 8)}" y="{_fmt(z.y + 14)}">{_e(z.short)}</text></g>')
     for z in d.boundaries:
         out.append(f'<g class="boundary"><title>Trust boundary: flows across it cross a trust boundary</title>'
                    f'<line class="boundary-line" x1="{_fmt(z.x)}" y1="{_fmt(z.y1)}" x2="{_fmt(z.x)}" '

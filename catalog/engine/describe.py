@@ -9,6 +9,7 @@ Works on the raw `when` tree as stored (validated at load), with the questionnai
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .rules import COMPONENT_SCOPES
@@ -140,3 +141,12 @@ def describe_rule(tree: Any, applies_to, questions: Mapping) -> dict:
             return {"text": "This does not hold:", "children": [describe_rule(tree["not"], applies_to, questions)]}
         return {"text": describe_condition(tree, applies_to, questions), "children": []}
     return {"text": str(tree), "children": []}
+
+
+@lru_cache(maxsize=8192)
+def why_words(sentence: str) -> str:
+    """A "why it applies" fact in the question's own words, with the catalog's questions (cached per sentence):
+    what the workshop cards and the register pages show."""
+    from ..questions import all_questions
+
+    return why_in_words(sentence, all_questions())

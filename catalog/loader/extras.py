@@ -98,21 +98,23 @@ def in_place(error: Error, raw: Any, applies_to: list, questions, controls: list
 
 
 def mapping_notes(error: Error, raw: Any, mappings: list[list[str]]) -> dict[str, str]:
-    """{item ref: one line}: why the threat maps to that framework item."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, Mapping):
+    """{item ref: one line}: why the threat maps to that framework item. Every mapping needs one."""
+    if raw is not None and not isinstance(raw, Mapping):
         error("mapping_notes: must be a mapping of item ref to one line")
         return {}
+    given = {str(ref): note for ref, note in (raw or {}).items()}
     mapped = {ref for _, ref in mappings}
     out = {}
-    for ref, note in raw.items():
-        if str(ref) not in mapped:
+    for ref, note in given.items():
+        if ref not in mapped:
             error(f"mapping_notes: {ref} is not one of the threat's mappings")
         elif not _text(note) or "\n" in str(note).strip():
             error(f"mapping_notes: {ref}: the note must be one line of text")
         else:
-            out[str(ref)] = _one_line(note)
+            out[ref] = _one_line(note)
+    for framework, ref in mappings:
+        if ref not in given:
+            error(f"mapping_notes: {framework} {ref} has no rationale (one line on why the threat maps there)")
     return out
 
 

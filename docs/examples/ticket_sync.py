@@ -1,18 +1,26 @@
-"""A ticket-sync loop against the AI Threat Register API, standard library only.
+"""A ticket-sync loop for a custom tracker, written against the typed client generated from /api/schema/.
 
-It keeps the team's mitigations in step with tickets in a tracker:
+The Jira and GitHub connectors (docs/api.md#connectors) need no code; this example is for any other tracker.
+It keeps the team's mitigations in step with tickets:
 
-1. pull the mitigations changed since the last run (`updated_after` + cursor pages), and the deletions;
+1. pull the mitigations changed since the last run (`updated_after`, then `next_cursor` page after page), and
+   the deletions;
 2. create a ticket for each mitigation that has none, update the ticket of each one that changed;
 3. write the ticket back on the mitigation (`external_refs`) with `If-Match`; on 412 (someone changed the
    mitigation meanwhile) re-read it and try again;
-4. bring ticket status changes back (`?apply_remote_status=true` moves the mitigation by the documented
+4. bring ticket status changes back (`apply_remote_status=True` moves the mitigation by the documented
    rule), and remember where to start next time (and which versions were our own writes).
 
-The tracker here is a small in-memory fake (`MemoryTracker`); swap in your Jira or GitHub client with the
-same three methods. Run it against a server:
+The tracker here is a small in-memory fake (`MemoryTracker`); swap in your tracker's client with the same
+three methods. Generate the client, then run the loop against a server:
 
-    python docs/examples/ticket_sync.py --url http://127.0.0.1:8000 --token tmk_... [--since 2026-03-01T00:00:00Z]
+    openapi-python-client generate --url http://127.0.0.1:8000/api/schema/ --meta none \\
+        --config tests/contract/client-config.yaml --output-path var/client/threat_register_client
+    PYTHONPATH=var/client python docs/examples/ticket_sync.py --url http://127.0.0.1:8000 --token tmk_... \\
+        [--state sync-state.json]
+
+(`--state` keeps where the last run ended, our own writes and the fake tracker's tickets between runs; without
+it every run is a full sync into an empty tracker.)
 
 (create the token with `python manage.py create_api_token --team SLUG --user USERNAME --scopes read,write`).
 """
@@ -20,10 +28,18 @@ same three methods. Run it against a server:
 import argparse
 import json
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import UTC, datetime
+from pathlib import Path
+
+from threat_register_client import AuthenticatedClient
+from threat_register_client.api.mitigations import (
+    v1_mitigations_list,
+    v1_mitigations_partial_update,
+    v1_mitigations_retrieve,
+)
+from threat_register_client.api.sync import v1_deletions_list
+from threat_register_client.models import ExternalRefRequest, Mitigation, PatchedMitigationRequest, Problem
+from threat_register_client.types import UNSET
 
 TRACKER = "memory"  # the `tracker` name our references use
 CATEGORY = {"open": "to_do", "in progress": "in_progress", "closed": "done"}  # tracker status -> category
@@ -36,41 +52,39 @@ class ApiError(Exception):
 
 
 class Api:
-    """A thin JSON client: bearer token, problem+json errors, and a retry after 429 (Retry-After)."""
+    """The generated client and what a sync loop needs around it: a retry after 429 (Retry-After), problem+json
+    errors raised as ApiError, and every row of a list (cursor pages). A status the schema does not declare
+    raises the client's UnexpectedStatus."""
 
     def __init__(self, base_url: str, token: str):
-        self.base_url, self.token = base_url.rstrip("/"), token
+        self.client = AuthenticatedClient(base_url=base_url.rstrip("/"), token=token, raise_on_unexpected_status=True)
 
-    def call(self, method: str, path: str, body=None, headers: dict | None = None):
-        url = path if path.startswith("http") else self.base_url + path
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method, headers={  # noqa: S310 - our own server
-            "Authorization": f"Bearer {self.token}", "Accept": "application/json",
-            **({"Content-Type": "application/json"} if data is not None else {}), **(headers or {})})
+    def call(self, endpoint, *args, **kwargs):
+        """`endpoint` is a generated module (e.g. v1_mitigations_retrieve); returns its parsed response."""
         for _attempt in range(5):
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                    payload = response.read()
-                    return (json.loads(payload) if payload else None), response.headers
-            except urllib.error.HTTPError as exc:
-                problem = json.loads(exc.read() or b"{}")
-                if exc.code == 429:  # over the token's rate limit: wait as told
-                    time.sleep(float(exc.headers.get("Retry-After", "1")))
-                    continue
-                raise ApiError(exc.code, problem) from None
+            response = endpoint.sync_detailed(*args, client=self.client, **kwargs)
+            if response.status_code == 429:  # over the token's rate limit: wait as told
+                time.sleep(float(response.headers.get("Retry-After", "1")))
+                continue
+            if response.status_code >= 400:
+                parsed = response.parsed
+                raise ApiError(response.status_code, parsed.to_dict() if isinstance(parsed, Problem) else {})
+            return response.parsed
         raise ApiError(429, {"detail": "still rate limited"})
 
-    def pages(self, path: str, **params):
-        """Every row of a list, following `next` links (a cursor over (updated_at, id): nothing is missed)."""
-        url = f"{path}?{urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})}"
-        while url:
-            body, _ = self.call("GET", url)
-            yield from body["results"]
-            url = body["next"]
+    def pages(self, endpoint, **params):
+        """Every row of a list: a cursor over (updated_at, id), so nothing is missed while others write."""
+        cursor = UNSET
+        while True:
+            page = self.call(endpoint, cursor=cursor, **params)
+            yield from page.results
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
 
 
 class MemoryTracker:
-    """A stand-in for Jira or GitHub: tickets with a key, a title and a status."""
+    """A stand-in for your tracker: tickets with a key, a title and a status."""
 
     def __init__(self):
         self.tickets: dict[str, dict] = {}
@@ -92,58 +106,60 @@ class MemoryTracker:
         return ticket
 
 
-def ref_for(ticket: dict) -> dict:
-    return {"tracker": TRACKER, "external_id": ticket["id"], "key": ticket["key"],
-            "url": f"https://tracker.example.com/browse/{ticket['key']}",
-            "remote_status": CATEGORY[ticket["status"]], "remote_updated_at": ticket["updated_at"]}
+def ref_for(ticket: dict) -> ExternalRefRequest:
+    return ExternalRefRequest.from_dict({
+        "tracker": TRACKER, "external_id": ticket["id"], "key": ticket["key"],
+        "url": f"https://tracker.example.com/browse/{ticket['key']}",
+        "remote_status": CATEGORY[ticket["status"]], "remote_updated_at": ticket["updated_at"]})
 
 
-def write_ref(api: Api, mitigation: dict, ticket: dict, *, apply_remote_status: bool = False) -> dict:
+def write_ref(api: Api, mitigation: Mitigation, ticket: dict, *, apply_remote_status: bool = False) -> Mitigation:
     """Put our ticket in the mitigation's external_refs with If-Match; on 412 re-read and try again."""
-    path = f"/api/v1/mitigations/{mitigation['id']}/" + ("?apply_remote_status=true" if apply_remote_status else "")
     for _attempt in range(5):
-        refs = [r for r in mitigation["external_refs"] if r["tracker"] != TRACKER] + [ref_for(ticket)]
+        others = [ExternalRefRequest.from_dict(r.to_dict()) for r in mitigation.external_refs if r.tracker != TRACKER]
         try:
-            body, _ = api.call("PATCH", path, {"external_refs": refs}, {"If-Match": f'"{mitigation["version"]}"'})
-            return body
+            return api.call(v1_mitigations_partial_update, mitigation.id,
+                            body=PatchedMitigationRequest(external_refs=[*others, ref_for(ticket)]),
+                            if_match=f'"{mitigation.version}"', apply_remote_status=apply_remote_status or UNSET)
         except ApiError as exc:
             if exc.status != 412:
                 raise
-            mitigation, _ = api.call("GET", f"/api/v1/mitigations/{mitigation['id']}/")  # someone else wrote: re-read
-    raise RuntimeError(f"mitigation {mitigation['id']} keeps changing; try again later")
+            mitigation = api.call(v1_mitigations_retrieve, mitigation.id)  # someone else wrote: re-read
+    raise RuntimeError(f"mitigation {mitigation.id} keeps changing; try again later")
 
 
 def sync(api: Api, tracker: MemoryTracker, state: dict) -> dict:
     """One pass. `state` is what the caller keeps between passes: {"since": ISO 8601 or None, "written":
     {mitigation id: version we wrote}}. Our own write-backs come back in the next delta (they change the
     version): the versions we wrote let us skip them. Returns what the pass did; `state` is updated."""
-    started = datetime.now(UTC).isoformat()  # the next pass starts here: nothing written meanwhile is missed
+    started = datetime.now(UTC)  # the next pass starts here: nothing written meanwhile is missed
+    since = datetime.fromisoformat(state["since"]) if state.get("since") else UNSET
     written = state.setdefault("written", {})
     done = {"created": [], "updated": [], "deleted": []}
-    for mitigation in api.pages("/api/v1/mitigations/", updated_after=state.get("since"), page_size=100):
-        if written.get(str(mitigation["id"])) == mitigation["version"]:
+    for mitigation in api.pages(v1_mitigations_list, updated_after=since, page_size=100):
+        if written.get(str(mitigation.id)) == mitigation.version:
             continue  # our own write coming back
-        ours = next((r for r in mitigation["external_refs"] if r["tracker"] == TRACKER), None)
-        text = f"{mitigation['description']}\n\nStatus in the register: {mitigation['status']}"
+        ours = next((r for r in mitigation.external_refs if r.tracker == TRACKER), None)
+        text = f"{mitigation.description}\n\nStatus in the register: {mitigation.status}"
         if ours is None:
-            ticket = tracker.create(mitigation["title"], text)
+            ticket = tracker.create(mitigation.title, text)
             done["created"].append(ticket["key"])
         else:
-            ticket = tracker.update(ours["key"], mitigation["title"], text)
+            ticket = tracker.update(ours.key, mitigation.title, text)
             done["updated"].append(ticket["key"])
         result = write_ref(api, mitigation, ticket)
-        written[str(result["id"])] = result["version"]
-    for stone in api.pages("/api/v1/deletions/", updated_after=state.get("since"), object_type="mitigation"):
-        done["deleted"].append(stone["object_id"])  # close or archive the ticket in a real tracker
-        written.pop(stone["object_id"], None)
-    state["since"] = started
+        written[str(result.id)] = result.version
+    for stone in api.pages(v1_deletions_list, updated_after=since, object_type="mitigation"):
+        done["deleted"].append(stone.object_id)  # close or archive the ticket in a real tracker
+        written.pop(stone.object_id, None)
+    state["since"] = started.isoformat()
     return done
 
 
-def pull_status(api: Api, tracker: MemoryTracker, key: str) -> dict:
+def pull_status(api: Api, tracker: MemoryTracker, key: str) -> Mitigation:
     """A ticket changed in the tracker: send its status back and let the register apply its rule."""
     ticket = tracker.tickets[key]
-    found = list(api.pages("/api/v1/mitigations/", external=f"{TRACKER}:{key}"))
+    found = list(api.pages(v1_mitigations_list, external=f"{TRACKER}:{key}"))
     if not found:
         raise LookupError(f"no mitigation is linked to {TRACKER}:{key}")
     return write_ref(api, found[0], ticket, apply_remote_status=True)
@@ -153,10 +169,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", required=True)
     parser.add_argument("--token", required=True)
-    parser.add_argument("--since", default=None, help="ISO 8601; omit for a full sync")
+    parser.add_argument("--state", type=Path, default=None, help="JSON file kept between runs (read, then written)")
     args = parser.parse_args()
-    state = {"since": args.since}
-    result = sync(Api(args.url, args.token), MemoryTracker(), state)
+    state = json.loads(args.state.read_text()) if args.state and args.state.exists() else {}
+    tracker = MemoryTracker()
+    tracker.tickets = state.pop("tickets", {})
+    result = sync(Api(args.url, args.token), tracker, state)
+    if args.state:
+        args.state.write_text(json.dumps({**state, "tickets": tracker.tickets}, indent=2))
     print(json.dumps({**result, "next_since": state["since"]}, indent=2))
 
 

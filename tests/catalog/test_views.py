@@ -108,6 +108,16 @@ def test_threat_page_shows_mapping_notes_score_answers_detection_and_probes(clie
     assert "AML.CS0040" in html  # an ATLAS case study reference
 
 
+def test_threat_page_shows_why_for_nist_caf_and_600_1_mappings(client_in):
+    _, html = page(client_in, "threat_detail", "AI-IN-001")
+    assert "Why: Resistance to override prompts is a security property" in html  # NIST-AI-RMF MEASURE 2.7
+    assert "Why: The prompt field is an exposed input flaw;" in html  # CAF-AI-SEC vulnerability-management/input
+    assert "Why: 600-1 names prompt injection as a core information security risk" in html  # NIST-AI-600-1 2.9
+    mappings = html[html.index('<dl class="mappings">'):]
+    mappings = mappings[:mappings.index("</dl>")]
+    assert mappings.count('class="badge"') == mappings.count('class="help mapping-note"') == 11  # each has a why
+
+
 def test_framework_page_shows_the_attribution(client_in):
     _, html = page(client_in, "framework_detail", "COSAI-RISK-MAP")
     assert "licensed under the Apache License 2.0" in html

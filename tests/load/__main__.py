@@ -109,12 +109,17 @@ class Stats:
             self.codes[kind][status] += 1
 
 
+def post_login(session: requests.Session, username: str, password: str = PASSWORD, base: str = "") -> requests.Response:
+    """The login form as a browser posts it (CSRF cookie first); the answer as it is."""
+    base = base or BASE
+    session.get(f"{base}/accounts/login/", timeout=60)
+    return session.post(f"{base}/accounts/login/", data={"username": username, "password": password,
+                                                         "csrfmiddlewaretoken": session.cookies.get("csrftoken")},
+                        headers={"Referer": f"{base}/accounts/login/"}, timeout=60, allow_redirects=False)
+
+
 def login(session: requests.Session, username: str) -> None:
-    session.get(f"{BASE}/accounts/login/", timeout=60)
-    token = session.cookies.get("csrftoken")
-    r = session.post(f"{BASE}/accounts/login/", data={"username": username, "password": PASSWORD,
-                                                       "csrfmiddlewaretoken": token},
-                     headers={"Referer": f"{BASE}/accounts/login/"}, timeout=60, allow_redirects=False)
+    r = post_login(session, username)
     if r.status_code != 302:
         raise RuntimeError(f"login failed for {username}: {r.status_code}")
 
@@ -158,15 +163,19 @@ def user_loop(uid, system_id, token, mitigation_ids, stats: Stats, stop_at):
         time.sleep(rng.uniform(0.05, 0.25))  # think time
 
 
-def write_with_retry(api, mitigation_id, marker, stats: Stats, attempts=20):
-    url = f"{BASE}/api/v1/mitigations/{mitigation_id}/"
-    for _ in range(attempts):
-        current = api.get(url, timeout=30)
+def write_with_retry(api, mitigation_id, marker, stats: Stats, attempts=20, *, write_base="", read_bases=(),
+                     timeout=30):
+    """Append `marker` to a mitigation's description under If-Match, re-reading after each 412. The read
+    goes to `read_bases` in turn (another server than the write's, to show that versions are shared)."""
+    write_base = write_base or BASE
+    read_bases = read_bases or (write_base,)
+    for i in range(attempts):
+        current = api.get(f"{read_bases[i % len(read_bases)]}/api/v1/mitigations/{mitigation_id}/", timeout=timeout)
         if current.status_code != 200:
             return current
-        body = current.json()
-        r = api.patch(url, json={"description": body["description"] + marker},
-                      headers={"If-Match": current.headers["ETag"]}, timeout=30)
+        r = api.patch(f"{write_base}/api/v1/mitigations/{mitigation_id}/",
+                      json={"description": current.json()["description"] + marker},
+                      headers={"If-Match": current.headers["ETag"]}, timeout=timeout)
         if r.status_code == 200:
             with stats.lock:
                 stats.written[mitigation_id].append(marker)

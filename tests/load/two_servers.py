@@ -116,28 +116,14 @@ def user_loop(uid, web, system_id, token, mitigation_ids, stats, stop_at):
 
 
 def _login(session, base, username, password=one.PASSWORD):
-    session.get(f"{base}/accounts/login/", timeout=60)
-    return session.post(f"{base}/accounts/login/", data={
-        "username": username, "password": password, "csrfmiddlewaretoken": session.cookies.get("csrftoken")},
-        headers={"Referer": f"{base}/accounts/login/"}, timeout=60, allow_redirects=False)
+    return one.post_login(session, username, password, base=base)
 
 
-def _write(api, base, mitigation_id, marker, stats, attempts=20):
-    for i in range(attempts):
-        url = f"{BASES[(i + hash(base)) % 2]}/api/v1/mitigations/{mitigation_id}/"  # read on one, write on either
-        current = api.get(url, timeout=60)
-        if current.status_code != 200:
-            return current
-        r = api.patch(f"{base}/api/v1/mitigations/{mitigation_id}/",
-                      json={"description": current.json()["description"] + marker},
-                      headers={"If-Match": current.headers["ETag"]}, timeout=60)
-        if r.status_code == 200:
-            with stats.lock:
-                stats.written[mitigation_id].append(marker)
-            return r
-        if r.status_code != 412:
-            return r
-    return r
+def _write(api, base, mitigation_id, marker, stats):
+    """Write on `base`; read on either server in turn, starting with the other one for half the users."""
+    first = hash(base) % 2
+    return one.write_with_retry(api, mitigation_id, marker, stats, write_base=base,
+                                read_bases=BASES[first:] + BASES[:first], timeout=60)
 
 
 def check_lockout() -> dict:

@@ -52,6 +52,9 @@ class Component(Versioned):
     description = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The named trust zone it sits in ("Corporate network", "Vendor cloud"); blank: none named. The workshop
+    # diagram draws each zone around its components.
+    trust_zone = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["system", "kind", "position", "id"]

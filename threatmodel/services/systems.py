@@ -10,7 +10,7 @@ from ..models import AISystem, Component, ComponentKind, DataFlow, Role, Tombsto
 from .common import apply_changes, bump, check_version, ensure_member_user, lock_system, require_role, snapshot
 
 SYSTEM_FIELDS = ("name", "description", "lifecycle_stage", "owner", "answers")
-COMPONENT_FIELDS = ("kind", "name", "description", "answers", "position")
+COMPONENT_FIELDS = ("kind", "name", "description", "answers", "position", "trust_zone")
 FLOW_FIELDS = ("source", "target", "label", "answers")
 
 
@@ -99,8 +99,15 @@ def system_delete(*, actor, system: AISystem, expected_version: int | None = Non
 
 # --- components -----------------------------------------------------------------
 
+def _zone(name) -> str:
+    """A trust zone's name: one line, spaces collapsed (blank for none)."""
+    if name is not None and not isinstance(name, str):
+        raise ValidationError({"trust_zone": "A trust zone is named by text."})
+    return " ".join((name or "").split())
+
+
 def component_create(*, actor, system: AISystem, kind: str, name: str, description: str = "",
-                     answers: dict | None = None, position: int | None = None) -> Component:
+                     answers: dict | None = None, position: int | None = None, trust_zone: str = "") -> Component:
     require_role(actor, system.team, Role.CONTRIBUTOR)
     if kind not in ComponentKind.values:
         raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ComponentKind.values)}."})
@@ -109,7 +116,8 @@ def component_create(*, actor, system: AISystem, kind: str, name: str, descripti
         if position is None:
             position = Component.objects.filter(system=system, kind=kind).count()
         component = Component(system=system, kind=kind, name=name, description=description,
-                              answers=_validated_answers(kind, answers), position=position)
+                              answers=_validated_answers(kind, answers), position=position,
+                              trust_zone=_zone(trust_zone))
         component.full_clean()
         component.save()
         audit_record(team=system.team, actor=actor, action="component.created", obj=component,
@@ -132,6 +140,8 @@ def component_update(*, actor, component: Component, expected_version: int | Non
             raise ValidationError({"kind": f"'{kind}' is not one of {', '.join(ComponentKind.values)}."})
         if "answers" in changes or "kind" in changes:
             changes["answers"] = _validated_answers(kind, changes.get("answers", component.answers))
+        if "trust_zone" in changes:
+            changes["trust_zone"] = _zone(changes["trust_zone"])
         before = snapshot(component, COMPONENT_FIELDS)
         apply_changes(component, changes, set(COMPONENT_FIELDS))
         component.full_clean()

@@ -19,6 +19,7 @@ from catalog.questions import questions_for
 from ..plan import ComponentSpec, FlowSpec, MitigationSpec, Plan, RiskSpec, SystemSpec
 from ..reader import Node, type_name
 from ..rules import (
+    NO_MODEL_NOTE,
     clean,
     framework_refs,
     input_answers,
@@ -207,13 +208,17 @@ def parse(root: Node, *, filename: str = "") -> Plan:
         flow_nodes.append((node, flow_id, source, target, label))
 
     kinds = propose_kinds([c["hints"] for c in components.values()], edges)
+    if components and all(kinds[i][0] != "model" and not OUR_TYPES.get(c["hints"]["type"])
+                          for i, c in components.items()):
+        plan.note("$", NO_MODEL_NOTE, "info")
     internet = False
     for component_id, entry in components.items():
         spec = entry["spec"]
-        spec.kind, spec.kind_reason = kinds[component_id]
+        spec.kind, spec.kind_reason, spec.kind_ask = kinds[component_id]
         ours = OUR_TYPES.get(entry["hints"]["type"])
         if ours:  # written by this tool's OTM export: the kind and the answers are ours
             spec.kind, spec.kind_reason, spec.kind_confirmed = ours, "the type written by AI Threat Register", True
+            spec.kind_ask = False
             spec.answers_by_kind = {ours: answers_from_attributes(ours, entry["node"].get("attributes").value)}
             for instance in entry["node"].array("threats"):
                 _instance(plan, instance, threats, mitigations, component_id, component_id, "")

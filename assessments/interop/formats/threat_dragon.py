@@ -17,6 +17,7 @@ from pathlib import PurePath
 from ..plan import ComponentSpec, FlowSpec, MitigationSpec, Plan, RiskSpec, SystemSpec
 from ..reader import Node, type_name
 from ..rules import (
+    NO_MODEL_NOTE,
     clean,
     framework_refs,
     input_answers,
@@ -190,10 +191,11 @@ def parse(root: Node, *, filename: str = "") -> Plan:
             edges.append((target, source))
 
     kinds = propose_kinds([e["hints"] for e in elements.values()], edges)
+    if elements and all(kind != "model" for kind, _reason, _ask in kinds.values()):
+        plan.note("$", NO_MODEL_NOTE, "info")
     for element_id, element in elements.items():
-        kind, reason = kinds[element_id]
         spec = element["spec"]
-        spec.kind, spec.kind_reason = kind, reason
+        spec.kind, spec.kind_reason, spec.kind_ask = kinds[element_id]
         spec.answers_by_kind = {"model": model_answers(spec.name, spec.description),
                                 "input": input_answers(spec.name, spec.description)}
         for threat_index, threat in enumerate(element["threats"]):
