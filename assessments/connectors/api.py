@@ -13,10 +13,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import ListMixin, RetrieveMixin, TeamScopedViewSet
 from threatmodel.api.webhooks import owned_team_ids
-from threatmodel.models import Role, Team
+from threatmodel.models import Role
 from threatmodel.services.common import require_role
 
 from .. import selectors
@@ -154,25 +153,11 @@ class ConnectorViewSet(ListMixin, RetrieveMixin, TeamScopedViewSet):
             raise Http404("No such connector.")
         return connector
 
-    def _team(self, slug: str | None) -> Team:
-        if self.token is not None:
-            if slug and slug != self.token.team.slug:
-                raise ValidationError({"team": "A token can only write to its own team."})
-            team = self.token.team
-        else:
-            teams = list(Team.objects.filter(pk__in=tm_selectors.team_ids_for(self.request.user)))
-            team = next((t for t in teams if t.slug == slug), None) if slug else (teams[0] if len(teams) == 1 else None)
-            if team is None:
-                raise ValidationError({"team": f"You are not a member of a team '{slug}'." if slug
-                                       else "You belong to several teams: give the team's slug."})
-        require_role(self.request.user, team, Role.OWNER)
-        return team
-
     def create(self, request, *args, **kwargs):
         serializer = ConnectorCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        team = self._team(data.pop("team", None))
+        team = self.owned_team(data.pop("team", None))
         connector = services.connector_create(actor=request.user, team=team, **data)
         return Response(ConnectorSerializer(connector).data, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/connectors/{connector.pk}/"})

@@ -1,9 +1,9 @@
 """Outbound calls to Jira and GitHub: through the webhooks' SSRF guard, with timeouts, and with every
 answer sorted into what the caller must do about it.
 
-- the target is resolved and checked by `threatmodel.webhooks.targets` (loopback only where
-  WEBHOOK_ALLOWED_HOSTS allows it for webhooks) and the connection goes to the checked address;
-- no redirects are followed; a response body is read up to MAX_RESPONSE_BYTES;
+- the request is the webhooks' own guarded exchange (`threatmodel.webhooks.outbound`): the target resolved and
+  checked by the SSRF guard (loopback only where WEBHOOK_ALLOWED_HOSTS allows it for webhooks), the connection
+  to the checked address, no redirects followed, a response body read up to MAX_RESPONSE_BYTES;
 - 401/403 -> AuthFailed (the token is refused), 404/410 -> TicketGone, 429 or GitHub's exhausted
   `X-RateLimit-Remaining: 0` -> RateLimited with the wait (`Retry-After`, else `X-RateLimit-Reset`),
   408/5xx and network trouble -> Unavailable (retried with backoff), anything else -> RemoteError.
@@ -13,16 +13,15 @@ A successful answer that says the budget is spent (`X-RateLimit-Remaining: 0`) i
 
 import http.client
 import json
-import socket
-import ssl
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
 
-from threatmodel.webhooks import targets
+from threatmodel.webhooks import outbound, targets
 
 USER_AGENT = "AIThreatRegister-Connectors/1.0"
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
@@ -88,25 +87,6 @@ def wait_from_headers(headers: dict) -> float | None:
     return None
 
 
-class _Pinned(http.client.HTTPConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedTLS(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
 def check_base_url(url: str) -> None:
     """targets.TargetRefused unless `url` may be called (the same rule as a webhook URL)."""
     targets.resolve(url)
@@ -114,27 +94,19 @@ def check_base_url(url: str) -> None:
 
 def request(method: str, url: str, *, headers: dict, body=None, timeout: float | None = None) -> Answer:
     timeout = timeout_seconds() if timeout is None else timeout
-    try:
-        target = targets.resolve(url)
-    except targets.TargetRefused as exc:
-        raise RemoteError(f"refused: {exc}") from exc
     payload = None if body is None else json.dumps(body).encode()
     send = {"Accept": "application/json", "User-Agent": USER_AGENT, **headers}
     if payload is not None:
         send["Content-Type"] = "application/json"
-    conn_class = _PinnedTLS if target.scheme == "https" else _Pinned
-    conn = conn_class(target.host, target.port, target.addresses[0], timeout)
+    host = urlsplit(url).hostname or url[:100]
     try:
-        conn.request(method, target.path, body=payload, headers=send)
-        response = conn.getresponse()
-        raw = response.read(MAX_RESPONSE_BYTES + 1)
-        status = response.status
-        got = {k.lower(): v for k, v in response.getheaders()}
+        answer = outbound.exchange(method, url, headers=send, body=payload, timeout=timeout,
+                                   max_bytes=MAX_RESPONSE_BYTES)
+    except targets.TargetRefused as exc:
+        raise RemoteError(f"refused: {exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
-        raise Unavailable(f"{method} {target.host}: {type(exc).__name__}: {exc}"[:300]) from exc
-    finally:
-        conn.close()
-    return _sort(method, target.host, status, got, raw)
+        raise Unavailable(f"{method} {host}: {type(exc).__name__}: {exc}"[:300]) from exc
+    return _sort(method, host, answer.status, answer.headers, answer.body)
 
 
 def _sort(method: str, host: str, status: int, headers: dict, raw: bytes) -> Answer:

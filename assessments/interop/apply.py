@@ -28,7 +28,7 @@ from threatmodel.webhooks import emit, object_payload
 
 from .. import services
 from ..models import MITIGATION_TRANSITIONS, RISK_REASON_REQUIRED, RISK_TRANSITIONS, MitigationStatus, Risk
-from . import restore
+from . import restore, unchanged
 from .bulk import NewObjects, status_path
 from .errors import problem_from
 from .plan import Note
@@ -75,6 +75,7 @@ class _Applier:
         self.updating = system is not None
         self.system = system
         self.found = existing_objects(system, mapping)  # section -> source id -> the object imported before
+        self.links = unchanged.Links(self.found)
         self.result = ApplyResult(system=system, mapping={s: {} for s in SECTIONS})
         self.new = NewObjects(self)
         self.components: dict = {}
@@ -144,6 +145,10 @@ class _Applier:
             changes = {"kind": kind, "name": spec.name, "description": spec.description, "answers": merged}
             if self.exact and spec.position is not None:
                 changes["position"] = spec.position
+            if unchanged.component(existing, changes):
+                self.components[spec.source_id] = existing
+                self._track("components", spec.source_id, existing, False, existing.version)
+                continue
             try:
                 component = tm_services.component_update(actor=self.actor, component=existing, **changes)
             except ValidationError as exc:
@@ -163,9 +168,13 @@ class _Applier:
                 continue
             answers = self.prepared.flow_answers[spec.source_id]
             merged = answers if self.exact else {**(existing.answers or {}), **answers}
+            source, target = self.components[spec.source], self.components[spec.target]
+            if unchanged.flow(existing, source, target, spec.label, merged):
+                self._track("flows", spec.source_id, existing, False, existing.version)
+                continue
             try:
-                flow = tm_services.flow_update(actor=self.actor, flow=existing, source=self.components[spec.source],
-                                               target=self.components[spec.target], label=spec.label, answers=merged)
+                flow = tm_services.flow_update(actor=self.actor, flow=existing, source=source, target=target,
+                                               label=spec.label, answers=merged)
             except ValidationError as exc:
                 raise problem_from(exc, spec.path, f"flow '{spec.label[:60] or spec.source_id}'") from None
             self._track("flows", spec.source_id, flow, False, existing.version)
@@ -231,6 +240,9 @@ class _Applier:
             changes.update(component=component, mappings=p.mappings[spec.source_id])
         if self.exact and existing.treatment == "accept":
             changes.pop("treatment")  # the acceptance is restored as a whole below
+        if unchanged.risk(existing, changes, self.links):
+            self._done_by_service(spec, existing, suggested_now, existing.version)
+            return
         try:
             risk = services.risk_update(actor=self.actor, risk=existing, **changes)
         except ValidationError as exc:
@@ -275,15 +287,21 @@ class _Applier:
         if self.exact:
             fields.update(owner=p.user(spec.owner), due=spec.due, evidence=spec.evidence,
                           evidence_links=spec.evidence_links)
-        keep = set(existing.risks.values_list("pk", flat=True))
+        keep = self.links.risks[existing.pk]
         risks = sorted(linked if self.exact else keep | linked)
-        try:
-            mitigation = services.mitigation_update(actor=self.actor, mitigation=existing, risks=risks, **fields)
-        except ValidationError as exc:
-            raise problem_from(exc, spec.path, f"mitigation '{spec.title[:60]}'") from None
+        if unchanged.mitigation(existing, fields, risks, self.links):
+            mitigation = existing
+        else:
+            mitigation = self._mitigation_update(spec, existing, risks, fields)
         self.mitigations[spec.source_id] = mitigation
         self.via_services["mitigations"].add(spec.source_id)
         self._track("mitigations", spec.source_id, mitigation, False, existing.version)
+
+    def _mitigation_update(self, spec, existing, risks: list[int], fields: dict):
+        try:
+            return services.mitigation_update(actor=self.actor, mitigation=existing, risks=risks, **fields)
+        except ValidationError as exc:
+            raise problem_from(exc, spec.path, f"mitigation '{spec.title[:60]}'") from None
 
     def _statuses(self) -> None:
         """Of the objects imported before: mitigations first (their status sets the risks' residual), then risks."""

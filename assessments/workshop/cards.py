@@ -192,3 +192,38 @@ def risk_cards(risks, matrix, *, can_edit: bool, csrf_input: str = "") -> SafeSt
         out.append(_group_title(getattr(group[0], "component_obj", None), len(group)))
         out.extend(risk_card(r, matrix, can_edit=can_edit, csrf_input=csrf_input, today=today) for r in group)
     return SafeString("".join(out))  # nosec B703 - reviewed: built from escaped parts
+
+
+def mitigation_card(m, *, can_edit: bool) -> str:
+    """A mitigation's card in the list (view mode; templates/workshop/_mitigation_card.html has the same markup
+    and the edit mode). Every value is escaped."""
+    pk = m.pk
+    if m.control_id:
+        ref = (f'<a href="{url_ref("catalog:control_detail", m.control.ref)}" title="This control in the catalog">'
+               f'{e(m.control.ref)}</a>')
+    else:
+        ref = "Custom"
+    owner = e(m.owner.get_username()) if m.owner_id and m.owner else '<span class="muted">nobody yet</span>'
+    due = m.due.strftime("%Y-%m-%d") if m.due else "—"
+    overdue = ' <strong class="overdue">Overdue</strong>' if m.is_overdue else ""
+    risks = getattr(m, "risk_list", None) or []
+    addresses = ("<ul>" + "".join(f'<li><a href="#risk-{r.pk}">{e(r.title)}</a></li>' for r in risks) + "</ul>"
+                 if risks else '<p class="muted">no risk yet</p>')
+    edit = ""
+    if can_edit:
+        href = url("workshop_mitigation_edit", pk)
+        edit = (f'<div class="risk-actions"><a class="btn" id="mitigation-edit-{pk}" href="{href}" hx-get="{href}" '
+                f'hx-target="#mitigation-{pk}" hx-swap="outerHTML">Edit</a></div>')
+    return (f'<article id="mitigation-{pk}" class="mit-card status-{e(m.status)}" tabindex="-1" '
+            f'aria-labelledby="mitigation-{pk}-title"><header class="risk-head">'
+            f'<span class="mit-status">{e(MITIGATION_STATUS_LABELS.get(m.status, m.status))}</span>'
+            f'<h3 id="mitigation-{pk}-title" class="risk-title">{e(m.title)}</h3>'
+            f'<span class="ref">{ref}</span></header>'
+            f'<dl class="risk-facts"><div><dt>Owner</dt><dd>{owner}</dd></div>'
+            f'<div><dt>Due</dt><dd>{due}{overdue}</dd></div>'
+            f'<div><dt>Kind</dt><dd>{e(m.get_kind_display())}</dd></div></dl>'
+            f'<div class="risk-mitigations"><p class="why-title">Addresses</p>{addresses}</div>{edit}</article>')
+
+
+def mitigation_cards(mitigations, *, can_edit: bool) -> SafeString:
+    return SafeString("".join(mitigation_card(m, can_edit=can_edit) for m in mitigations))  # nosec B703 - escaped

@@ -81,3 +81,25 @@ def test_one_webhook_event_for_the_whole_import(catalog, team, owner, django_cap
     assert [(d.webhook_id, d.event_type) for d in deliveries] == [(imported.pk, "system.imported")]
     data = deliveries[0].payload["data"]
     assert data["id"] == record.system_id and data["created"]["risks"] == 12 and not created.deliveries.exists()
+
+
+def test_a_new_version_writes_only_what_changed(catalog, team, owner):
+    first = apply(team, owner, threat_dragon_model(4, 5))
+    doc = json.loads(threat_dragon_model(4, 5))
+    cells = doc["detail"]["diagrams"][0]["cells"]
+    cells[0]["data"]["threats"][1]["title"] = "Renamed threat"
+    cells[0]["data"]["threats"][2]["status"] = "Mitigated"  # was NotApplicable (dismissed): reopened, then closed
+    versions = dict(Risk.objects.filter(system=first.system).values_list("pk", "version"))
+    events = AuditEvent.objects.filter(team=team).count()
+    record = services.import_preview(actor=owner, team=team, data=json.dumps(doc).encode(), filename="td.json")
+    with CaptureQueriesContext(connection) as queries:
+        second = services.import_confirm(actor=owner, record=record, background=False)
+    assert second.system == first.system and second.summary["updated"] == {"risks": 2}
+    assert not second.summary["created"]
+    changed = {pk for pk, version in Risk.objects.filter(system=first.system).values_list("pk", "version")
+               if version != versions[pk]}
+    assert changed == {second.mapping["risks"][t["id"]] for t in cells[0]["data"]["threats"][1:3]}
+    assert Risk.objects.get(pk=second.mapping["risks"][cells[0]["data"]["threats"][2]["id"]]).status == "closed"
+    new_events = set(AuditEvent.objects.filter(team=team).order_by("seq")[events:].values_list("action", flat=True))
+    assert new_events == {"risk.updated", "risk.transitioned", "system.imported"}
+    assert len(queries) < 150  # not one service call per object of the model

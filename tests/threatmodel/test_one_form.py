@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from assessments.workshop.views import common as workshop_common
 from assessments.workshop.views import model as workshop_model
 from threatmodel import forms, views
 from threatmodel.models import Component, DataFlow
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_both_pages_use_the_same_form_classes():
     assert workshop_model.ComponentForm is views.ComponentForm is forms.ComponentForm
     assert workshop_model.FlowForm is views.FlowForm is forms.FlowForm
-    assert workshop_model.run_service is views.run_service is forms.run_service
+    assert workshop_common.run_service is views.run_service is forms.run_service
+    assert workshop_model.write_form is workshop_common.write_form
 
 
 @pytest.mark.parametrize("helper", ["add_service_errors", "can_edit", "require_edit", "run_service",

@@ -296,3 +296,19 @@ def test_flows_inline(login, contributor, rag):
     assert flow.answers == {"crosses_trust_boundary": True}
     assert post(client, "workshop_flow_delete", flow.pk, {}).status_code == 200
     assert not DataFlow.objects.filter(pk=flow.pk).exists()
+
+
+def test_a_stale_mitigation_edit_keeps_the_input_and_shows_the_current_values(login, contributor, rag):
+    client = login(contributor)
+    risk = suggestion(rag, "AI-IN-001")
+    m = services.mitigation_create(actor=contributor, system=rag, title="Input filter", risks=[risk.pk])
+    stale = m.version
+    services.mitigation_update(actor=contributor, mitigation=m, title="Input filter (renamed meanwhile)")
+    response = post(client, "workshop_mitigation_edit", m.pk, {
+        "version": stale, "title": "Input filter", "status": "planned", "evidence": "Pen test report",
+        "risks": [risk.pk]})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this" in html and "Pen test report" in html
+    m.refresh_from_db()
+    assert (m.status, m.evidence) == ("proposed", "")  # nothing applied

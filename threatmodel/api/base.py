@@ -11,7 +11,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ..models import ApiToken, Role
+from .. import selectors
+from ..models import ApiToken, Role, Team
 from ..services.common import check_version, lock_system, require_role
 from . import idempotency
 from .errors import problem
@@ -102,6 +103,22 @@ class TeamScopedViewSet(viewsets.GenericViewSet):
         if match is None:
             raise ValidationError({"If-Match": ['Must be an ETag as returned by the API, e.g. "3".']})
         return int(match.group(1))
+
+    def owned_team(self, slug: str | None, role: str = Role.OWNER):
+        """The team a new object goes to: the token's own, else the requester's team named `slug` (or their only
+        team), a 400 naming `team` otherwise; then `role` there is required (403)."""
+        if self.token is not None:
+            if slug and slug != self.token.team.slug:
+                raise ValidationError({"team": "A token can only write to its own team."})
+            team = self.token.team
+        else:
+            teams = list(Team.objects.filter(pk__in=selectors.team_ids_for(self.request.user)))
+            team = next((t for t in teams if t.slug == slug), None) if slug else (teams[0] if len(teams) == 1 else None)
+            if team is None:
+                raise ValidationError({"team": f"You are not a member of a team '{slug}'." if slug
+                                       else "You belong to several teams: give the team's slug."})
+        require_role(self.request.user, team, role)
+        return team
 
     def not_modified(self, obj) -> Response | None:
         header = self.request.headers.get("If-None-Match")

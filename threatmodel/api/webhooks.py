@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from .. import selectors
-from ..models import DeliveryStatus, Membership, Role, Team, Webhook, WebhookDelivery
+from ..models import DeliveryStatus, Membership, Role, Webhook, WebhookDelivery
 from ..services.common import require_role
 from ..webhooks import services as hooks
 from ..webhooks.events import ALL_EVENTS, EVENT_TYPES
@@ -129,26 +129,8 @@ class WebhookViewSet(ListMixin, WriteViewSet):
             raise Http404("No such webhook.")
         return webhook
 
-    def _team(self, slug: str | None) -> Team:
-        if self.token is not None:
-            if slug and slug != self.token.team.slug:
-                raise ValidationError({"team": "A token can only write to its own team."})
-            team = self.token.team
-        else:
-            teams = list(Team.objects.filter(pk__in=selectors.team_ids_for(self.request.user)))
-            if slug:
-                team = next((t for t in teams if t.slug == slug), None)
-                if team is None:
-                    raise ValidationError({"team": f"You are not a member of a team '{slug}'."})
-            elif len(teams) == 1:
-                team = teams[0]
-            else:
-                raise ValidationError({"team": "You belong to several teams: give the team's slug."})
-        require_role(self.request.user, team, Role.OWNER)
-        return team
-
     def perform_create(self, data):
-        team = self._team(data.pop("team", None))
+        team = self.owned_team(data.pop("team", None))
         webhook, self._secret = hooks.webhook_create(actor=self.request.user, team=team, **data)
         return webhook
 

@@ -12,8 +12,6 @@ import http.client
 import json
 import logging
 import random
-import socket
-import ssl
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +22,7 @@ from django.utils import timezone
 
 from ..crypto import DecryptionError, decrypt
 from ..models import DELIVERY_OPEN, DeliveryStatus, WebhookDelivery
-from . import signing, targets
+from . import outbound, signing, targets
 
 log = logging.getLogger(__name__)
 
@@ -64,27 +62,6 @@ def backoff_seconds(attempts: int, retry_after: float | None = None, rng=random)
     return delay
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address the SSRF guard checked, whatever DNS says now."""
-
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -101,46 +78,31 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float | None = None) -> Outcome:
-    """One HTTP POST to a guarded target. Never raises for network trouble: it is an Outcome."""
+    """One HTTP POST to a guarded target (outbound.exchange). Never raises for network trouble: it is an Outcome."""
     timeout = timeout_seconds() if timeout is None else timeout
     started = time.monotonic()
     try:
-        target = targets.resolve(url)
+        answer = outbound.exchange("POST", url, body=body, timeout=timeout, max_bytes=MAX_RESPONSE_BYTES, headers={
+            "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
     except targets.TargetRefused as exc:
         return Outcome(error=f"refused: {exc}", retryable=False)
-    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    conn = connection_class(target.host, target.port, target.addresses[0], timeout)
-    try:
-        conn.request("POST", target.path, body=body, headers={
-            "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
-        response = conn.getresponse()
-        received = 0
-        while received < MAX_RESPONSE_BYTES:  # drain a little, within the overall deadline
-            if time.monotonic() - started > timeout:
-                raise TimeoutError("response took longer than the timeout")
-            chunk = response.read(8192)
-            if not chunk:
-                break
-            received += len(chunk)
-        code = response.status
-        outcome = Outcome(response_code=code, ms=int((time.monotonic() - started) * 1000))
-        if 300 <= code < 400:
-            outcome.error = f"redirect not followed (Location: {response.getheader('Location', '')[:200]})"
-        elif code in RETRYABLE_STATUS:
-            outcome.retryable = True
-            outcome.error = f"HTTP {code}"
-            outcome.retry_after = _retry_after(response.getheader("Retry-After"))
-        elif not outcome.ok:
-            outcome.error = f"HTTP {code}"
-        return outcome
     except TimeoutError:
         return Outcome(error=f"timed out after {timeout:g} s", retryable=True,
                        ms=int((time.monotonic() - started) * 1000))
     except (OSError, http.client.HTTPException) as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}"[:300], retryable=True,
                        ms=int((time.monotonic() - started) * 1000))
-    finally:
-        conn.close()
+    code = answer.status
+    outcome = Outcome(response_code=code, ms=answer.ms)
+    if 300 <= code < 400:
+        outcome.error = f"redirect not followed (Location: {answer.headers.get('location', '')[:200]})"
+    elif code in RETRYABLE_STATUS:
+        outcome.retryable = True
+        outcome.error = f"HTTP {code}"
+        outcome.retry_after = _retry_after(answer.headers.get("retry-after"))
+    elif not outcome.ok:
+        outcome.error = f"HTTP {code}"
+    return outcome
 
 
 def body_bytes(delivery: WebhookDelivery) -> bytes:

@@ -2,6 +2,7 @@
 stats, and the open questions (cached by the model's change stamp)."""
 
 from dataclasses import dataclass
+from uuid import uuid4
 
 from django.core.cache import cache
 from django.utils.safestring import SafeString
@@ -44,6 +45,9 @@ class ModelPart:
     system_answered: int
     questions: int
     answered: int
+    # Names the model as drawn (system, components, flows, the viewer's role, the catalog): the templates cache
+    # the regions that depend on nothing else under it. Without a change stamp, a key used once.
+    cache_key: str = ""
 
     @property
     def zone_names(self) -> list[str]:
@@ -104,7 +108,8 @@ def model_part(system: AISystem, risks, model_key: str | None = None) -> ModelPa
         f.url = cards.url("workshop_flow", f.pk)
     stats = card_stats(system, components, risks)
     lanes = {kind: [c for c in components if c.kind == kind] for kind in ComponentKind.values}
-    views = _open_questions(system, current_catalog(), components, flows, names, model_key)
+    catalog = current_catalog()
+    views = _open_questions(system, catalog, components, flows, names, model_key)
     system_qs = questions_for("system")
     total = len(system_qs) + sum(s.questions for s in stats.values())
     answered = _answered(system.answers, system_qs) + sum(s.answered for s in stats.values())
@@ -118,4 +123,5 @@ def model_part(system: AISystem, risks, model_key: str | None = None) -> ModelPa
              "v": SafeString(to_svg(vertical, "v", system.name))},  # nosec B703 - reviewed: escaped in to_svg
         open_questions=views, system_questions=len(system_qs),
         system_answered=_answered(system.answers, system_qs), questions=total, answered=answered,
+        cache_key=f"{system.pk}.{model_key}.{catalog.checksum}" if model_key else uuid4().hex,
     )

@@ -5,10 +5,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 
+from threatmodel.forms import run_service
 from threatmodel.selectors import require_edit
 
 from ... import scoring
 from .. import cards, selectors, triage
+from ..forms import show_conflict
 
 REFRESH_EVENT = "workshop:refresh"  # tells the page to poll now (see static/js/workshop.js)
 INVALID, CONFLICT = 422, 409
@@ -20,16 +22,33 @@ def csrf_input(request) -> str:
 
 
 def card_lists(request, register, can_edit: bool) -> dict:
-    """The four risk lists of the page, rendered by the card renderer (suggestions grouped by threat)."""
+    """The four risk lists of the page and the mitigation list, rendered by the card renderer (suggestions grouped
+    by threat)."""
     matrix = scoring.matrix_for(register.team) if register.team is not None else None
     token = csrf_input(request) if can_edit else ""
     lists = {name: cards.risk_cards(getattr(register, name), matrix, can_edit=can_edit, csrf_input=token)
              for name in ("register", "closed", "dismissed")}
+    lists["mitigations"] = cards.mitigation_cards(register.mitigations, can_edit=can_edit)
     system_id = register.suggestions[0].system_id if register.suggestions else None
     lists["suggestions"] = triage.suggestion_cards(
         register.suggestions, matrix, can_edit=can_edit, csrf_input=token,
         triage_url=reverse("workshop_triage", args=[system_id]) if system_id else "")
     return lists
+
+
+def write_form(form, write, fresh) -> tuple[bool, int]:
+    """Run a service write for a valid form (`run_service`); a stale write merges the current values (the form
+    `fresh()` builds) into the person's input (`show_conflict`). Returns (ok, HTTP status)."""
+    conflict = []
+
+    def merge(exc):
+        current = fresh()
+        show_conflict(form, current, exc.current if exc.current is not None else current.initial.get("version"))
+        conflict.append(exc)
+
+    if run_service(form, write, on_conflict=merge):
+        return True, 200
+    return False, CONFLICT if conflict else INVALID
 
 
 def system_for(request, pk, *, edit: bool = False):

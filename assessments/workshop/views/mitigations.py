@@ -1,19 +1,17 @@
 """Mitigations in place: owner, due date, status, evidence and the risks they address."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from threatmodel import selectors as tm_selectors
-from threatmodel.exceptions import VersionConflict
 
 from ...mitigation_editor import MitigationForm, save_mitigation
 from .. import presenter, selectors
-from ..forms import refresh_version, show_conflict, track_changes
+from ..forms import track_changes
 from .comments import thread
-from .common import CONFLICT, INVALID, changed, done
+from .common import INVALID, changed, done, write_form
 
 
 def _card(request, mitigation, *, mode="view", status=200, can_edit=True, **extra):
@@ -51,17 +49,10 @@ def mitigation_edit(request, pk):
         return _card(request, m, mode="edit", form=form)
     if not form.is_valid():
         return _card(request, m, mode="edit", form=form, status=INVALID)
-    try:
-        save_mitigation(form, actor=request.user)
-    except VersionConflict:
-        m = selectors.mitigation_get(request.user, pk)
-        show_conflict(form, _form(m), m.version)
-        return _card(request, m, mode="edit", form=form, status=CONFLICT)
-    except ValidationError as exc:
-        form.add_service_errors(exc)
-        m = selectors.mitigation_get(request.user, pk)
-        refresh_version(form, m.version)
-        return _card(request, m, mode="edit", form=form, status=INVALID)
+    ok, status = write_form(form, lambda: save_mitigation(form, actor=request.user),
+                            lambda: _form(selectors.mitigation_get(request.user, pk)))
+    if not ok:
+        return _card(request, selectors.mitigation_get(request.user, pk), mode="edit", form=form, status=status)
     if not request.htmx:
         return done(request, m.system, f"mitigation-{m.pk}")
     return changed(_card(request, selectors.mitigation_get(request.user, pk)))

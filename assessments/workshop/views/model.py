@@ -10,27 +10,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from threatmodel import selectors as tm_selectors
 from threatmodel import services as tm_services
-from threatmodel.forms import run_service
 from threatmodel.models import ComponentKind
 from threatmodel.selectors import can_edit, require_edit
 
-from ..forms import ComponentForm, FlowForm, SystemQuestionsForm, show_conflict, track_changes
-from .common import CONFLICT, INVALID, done, fragment, read_only, role_for, system_for
-
-
-def _write(form, write, fresh):
-    """Run a service write for a valid form (`run_service`); a stale write merges the current values into
-    the form (`show_conflict`). Returns (ok, HTTP status)."""
-    conflict = []
-
-    def merge(exc):
-        current = fresh()
-        show_conflict(form, current, exc.current if exc.current is not None else current.initial.get("version"))
-        conflict.append(exc)
-
-    if run_service(form, write, on_conflict=merge):
-        return True, 200
-    return False, CONFLICT if conflict else INVALID
+from ..forms import ComponentForm, FlowForm, SystemQuestionsForm, track_changes
+from .common import INVALID, done, fragment, read_only, role_for, system_for, write_form
 
 
 @login_required
@@ -41,7 +25,7 @@ def system_questions(request, pk):
     status, saved = 200, False
     if request.method == "POST":
         if form.is_valid():
-            saved, status = _write(
+            saved, status = write_form(
                 form,
                 lambda: tm_services.system_update(actor=request.user, system=system,
                                                   expected_version=form.cleaned_data["version"],
@@ -77,7 +61,7 @@ def component_new(request, pk):
             def write():
                 created["c"] = form.write(actor=request.user, system=system)
 
-            ok, status = _write(form, write, lambda: ComponentForm(kind=kind))
+            ok, status = write_form(form, write, lambda: ComponentForm(kind=kind))
             if ok:
                 component = created["c"]
                 fresh = track_changes(ComponentForm(kind=kind, component=component))
@@ -106,7 +90,7 @@ def component_edit(request, pk):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            ok, status = _write(
+            ok, status = write_form(
                 form, lambda: form.write(actor=request.user),
                 lambda: ComponentForm(kind=component.kind, component=tm_selectors.component_get(request.user, pk)))
             if ok:
@@ -140,7 +124,7 @@ def flow_new(request, pk):
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            ok, status = _write(form, lambda: form.write(actor=request.user), lambda: FlowForm(system=system))
+            ok, status = write_form(form, lambda: form.write(actor=request.user), lambda: FlowForm(system=system))
             if ok:
                 return done(request, system, "flows", "workshop/_editor_empty.html",
                             {"saved": f"Added the flow {d['source'].name} → {d['target'].name}."})
@@ -166,7 +150,7 @@ def flow_edit(request, pk):
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
-            ok, status = _write(
+            ok, status = write_form(
                 form, lambda: form.write(actor=request.user),
                 lambda: FlowForm(system=system, flow=tm_selectors.flow_get(request.user, pk)))
             if ok:
