@@ -26,27 +26,37 @@ class CompiledRule:
     impact: int = 3
     adjust: tuple = ()  # scoring.Adjustment
     in_place: tuple = ()  # scoring.InPlace
+    # Likelihood, impact and controls in place read system answers only (or nothing): the same
+    # for every component the rule matches, so worked out once per evaluation.
+    fixed_extras: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "fixed_extras", all(e.system_only for e in (*self.adjust, *self.in_place)))
 
 
 @dataclass(eq=False)
 class ScopeIndex:
     """The rules of one scope. `ungated` are tried for every component; a gated rule only when
     the component's answer to its gate question can pass the gate: looked up by answer value
-    (`by_value`), or by the question being answered at all (`by_key`)."""
+    (`by_value`), or by the question being answered at all (`by_key`). A rule gated on a multi
+    answer including any of several values is listed under each value (`spread` keys): a
+    component whose answer includes two of them finds it twice and keeps it once."""
 
     rules: list[CompiledRule] = field(default_factory=list)
     ungated: list[CompiledRule] = field(default_factory=list)
     by_value: dict[str, dict[Any, list[CompiledRule]]] = field(default_factory=dict)
     by_key: dict[str, list[CompiledRule]] = field(default_factory=dict)
+    spread: set[str] = field(default_factory=set)
     gates: dict[str, tuple[str, Callable[[Mapping], bool]]] = field(default_factory=dict)  # ref -> (key, test)
 
     @property
-    def gate_keys(self) -> list[tuple[str, list[CompiledRule], dict[Any, list[CompiledRule]]]]:
-        """[(question key, rules gated on it being answered, rules by answer value)], built once."""
+    def gate_keys(self) -> list[tuple[str, list[CompiledRule], dict[Any, list[CompiledRule]], bool]]:
+        """[(question key, rules gated on it being answered, rules by answer value, spread)], built once."""
         keys = self.__dict__.get("_gate_keys")
         if keys is None:
-            keys = self.__dict__["_gate_keys"] = [(k, self.by_key.get(k, []), self.by_value.get(k, {}))
-                                                   for k in dict.fromkeys([*self.by_value, *self.by_key])]
+            keys = self.__dict__["_gate_keys"] = [
+                (k, self.by_key.get(k, []), self.by_value.get(k, {}), k in self.spread)
+                for k in dict.fromkeys([*self.by_value, *self.by_key])]
         return keys
 
     def add(self, rule: CompiledRule) -> None:
@@ -60,20 +70,23 @@ class ScopeIndex:
         self.gates[rule.ref] = (key, tests[0] if len(tests) == 1 else lambda a: any(t(a) for t in tests))
         values: list | None = []
         for cond in gate:
-            if cond.test == "exists" or (cond.qtype == "multi" and (cond.test == "in" or len(gate) > 1)):
-                values = None  # a multi answer could hit several values: gate on having an answer
+            if cond.test == "exists":
+                values = None  # any answer passes: gate on having an answer
                 break
             values.extend(sorted(cond.value) if cond.test == "in" else [cond.value])
         if values is None:
             self.by_key.setdefault(key, []).append(rule)
             return
+        values = list(dict.fromkeys(values))
+        if gate[0].qtype == "multi" and len(values) > 1:
+            self.spread.add(key)
         # Found by value, a gate that is the rule or one of its top-level `all` conditions already
         # holds: the rule is tried without it (the same rule, a residual predicate).
         residual = _without(rule.node, gate[0]) if len(gate) == 1 else None
         if residual is not None:
             rule = replace(rule, pred=residual)
         table = self.by_value.setdefault(key, {})
-        for value in dict.fromkeys(values):
+        for value in values:
             table.setdefault(value, []).append(rule)
 
 

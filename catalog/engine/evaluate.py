@@ -24,12 +24,15 @@ class _Context:
     """What a rule can read while one component (or the system) is evaluated."""
 
     __slots__ = ("id", "kind", "label", "own", "system", "inflows", "outflows", "up", "down", "cache", "shared",
-                 "names", "graph")
+                 "names", "graph", "canon_head", "has_head")
 
     def __init__(self, id, kind, label, own, system, inflows, outflows, up, down, names, shared, graph=None):
         self.id = id
         self.kind = kind
         self.label = label
+        # How every fact about this component's own answers starts (explain.py): canonical, in words.
+        self.canon_head = f"component:{id}:"
+        self.has_head = f"{label} has "
         self.own = own
         self.system = system
         self.inflows = inflows
@@ -116,9 +119,9 @@ def contexts(system_answers: Mapping, components: Sequence[ComponentFacts], flow
 
 
 def _candidates(index: ScopeIndex, own: Mapping) -> list[CompiledRule]:
-    """The rules of a scope worth trying for these answers (their gate can pass)."""
+    """The rules of a scope worth trying for these answers (their gate can pass), each once."""
     found = list(index.ungated)
-    for key, by_key, table in index.gate_keys:
+    for key, by_key, table, spread in index.gate_keys:
         value = own.get(key)
         if value is None:
             continue
@@ -126,6 +129,9 @@ def _candidates(index: ScopeIndex, own: Mapping) -> list[CompiledRule]:
             found += by_key
         if table:
             if type(value) is list:
+                if spread and len(value) > 1:  # a rule listed under two of the values: keep it once
+                    found += dict.fromkeys(rule for item in value for rule in table.get(item, ()))
+                    continue
                 for item in value:  # answers are validated: a multi answer lists a choice once
                     rules = table.get(item)
                     if rules:
@@ -158,15 +164,27 @@ def _match(rule: CompiledRule, ctx: _Context) -> Match:
         why = tuple(seen.values())
     # Match(...) without the generated frozen __init__ (four object.__setattr__ calls): the same
     # instance, built in half the time; matches are built by the thousand.
-    likelihood, impact, score_why = score(rule.likelihood, rule.impact, rule.adjust, ctx) if rule.adjust else (
-        rule.likelihood, rule.impact, ())
+    if rule.fixed_extras:
+        shared = ctx.shared
+        extras = shared.get(rule)
+        if extras is None:
+            extras = shared[rule] = _extras(rule, ctx)
+    else:
+        extras = _extras(rule, ctx)
+    likelihood, impact, score_why, controls = extras
     match = _new(Match)
     match.__dict__.update(threat_ref=rule.ref, component_id=ctx.id, why=why,
                           fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest(),
-                          likelihood=likelihood, impact=impact, score_why=score_why,
-                          in_place=in_place(rule.in_place, ctx) if rule.in_place else (),
+                          likelihood=likelihood, impact=impact, score_why=score_why, in_place=controls,
                           group_basis=canon)
     return match
+
+
+def _extras(rule: CompiledRule, ctx: _Context) -> tuple:
+    """(likelihood, impact, score reasons, controls in place) of a match of `rule` here."""
+    likelihood, impact, score_why = score(rule.likelihood, rule.impact, rule.adjust, ctx) if rule.adjust else (
+        rule.likelihood, rule.impact, ())
+    return likelihood, impact, score_why, in_place(rule.in_place, ctx) if rule.in_place else ()
 
 
 @contextmanager

@@ -17,23 +17,32 @@ from .rules import All, Cond, Node, Not, fmt, test_text
 Fact = tuple[str, str]  # (canonical fact, sentence)
 Facts = tuple[Fact, ...]
 Explainer = Callable[[Any], Facts]
+_NEIGHBOUR = object()  # marks per-evaluation cache keys of neighbour facts
 
 
 def _canon(tag: str, ident: Any, key: str, value: Any) -> str:
     """A canonical, order-free text for one fact (what the fingerprint hashes)."""
+    return f"{tag}:{ident}:{_canon_tail(key, value)}"
+
+
+def _canon_tail(key: str, value: Any) -> str:
     if type(value) is list:
         value = sorted(map(str, value))
-    return f"{tag}:{ident}:{key}={value!r}"
+    return f"{key}={value!r}"
 
 
 def _sentence(who: str, key: str, value: Any) -> str:
+    return f"{who} has {_answer_words(key, value)}"
+
+
+def _answer_words(key: str, value: Any) -> str:
     if value is None:
-        return f"{who} has no answer for {key}"
+        return f"no answer for {key}"
     if value is True:
-        return f"{who} has {key} = true"
+        return f"{key} = true"
     if value is False:
-        return f"{who} has {key} = false"
-    return f"{who} has {key} = {fmt(value)}"
+        return f"{key} = false"
+    return f"{key} = {fmt(value)}"
 
 
 def _value_fact(who: str, tag: str, ident: Any, cond: Cond, answers: Mapping, holds: bool) -> Fact:
@@ -112,20 +121,8 @@ class ExplainerCompiler:
         key = cond.key
         subject = cond.subject
         specific = holds and cond.qtype == "multi" and cond.test in ("in", "contains")
-        if subject == "own" and not specific:  # the common case: the answer alone makes the sentence
-            def own_fact(ctx):
-                cache = ctx.cache
-                facts = cache.get(key)
-                if facts is None:
-                    value = ctx.own.get(key)
-                    if value is True or value is False or type(value) is str:  # _canon / _sentence, inlined
-                        shown = value if type(value) is str else "true" if value else "false"
-                        facts = ((f"component:{ctx.id}:{key}={value!r}", f"{ctx.label} has {key} = {shown}"),)
-                    else:
-                        facts = ((_canon("component", ctx.id, key, value), _sentence(ctx.label, key, value)),)
-                    cache[key] = facts
-                return facts
-            return own_fact
+        if subject == "own":
+            return self._own_leaf(cond, holds, specific)
         if subject == "system" and not specific:  # the same for every component: shared per evaluation
             shared_key = ("system", key)
 
@@ -138,14 +135,22 @@ class ExplainerCompiler:
                 return facts
             return system_fact
         slot = self.slots.setdefault((cond, holds), len(self.slots))
-        if subject in ("own", "system"):
+        if subject == "system":
             def build(ctx):
-                if subject == "own":
-                    return _value_fact(ctx.label, "component", ctx.id, cond, ctx.own, holds)
                 return _value_fact("system", "system", None, cond, ctx.system, holds)
         elif subject in ("inflow", "outflow"):
             def build(ctx):
                 return _flows_fact(cond, ctx, t, holds)
+        elif holds:  # the neighbour that makes it true: the same fact for every component that reaches it
+            def build(ctx):
+                comp = next(c for c in ctx.neighbours(subject, cond.kind) if t(c.answers))
+                shared = ctx.shared
+                memo = (_NEIGHBOUR, slot, comp.id)
+                fact = shared.get(memo)
+                if fact is None:
+                    fact = shared[memo] = _value_fact(f"{comp.kind} '{comp.name}'", "component", comp.id, cond,
+                                                      comp.answers, True)
+                return fact
         else:
             def build(ctx):
                 return _neighbours_fact(cond, ctx, t, holds)
@@ -157,3 +162,46 @@ class ExplainerCompiler:
                 facts = cache[slot] = (build(ctx),)
             return facts
         return leaf
+
+    def _own_leaf(self, cond: Cond, holds: bool, specific: bool) -> Explainer:
+        """A fact about the component's own answer: `canon_head` / `has_head` of the component and the
+        answer in words, which is the same for every component with that answer (found once per
+        evaluation). A sentence that only depends on the answer is cached per component by question
+        key, so an answer becomes a sentence once however many threats read it; a `specific` one
+        (which of a multi answer's values made the condition true) per condition."""
+        key = cond.key
+        ckey: Any = self.slots.setdefault((cond, holds), len(self.slots)) if specific else key
+        on_true = (f"{key}=True", f"{key} = true")
+        on_false = (f"{key}=False", f"{key} = false")
+        on_none = (f"{key}=None", f"no answer for {key}")
+
+        def words(value) -> tuple[str, str]:
+            if specific and type(value) is list:
+                wanted = (cond.value,) if cond.test == "contains" else cond.value
+                return _canon_tail(key, value), f"{key} including {fmt([v for v in value if v in wanted])}"
+            return _canon_tail(key, value), _answer_words(key, value)
+
+        def own_fact(ctx):
+            cache = ctx.cache
+            facts = cache.get(ckey)
+            if facts is None:
+                value = ctx.own.get(key)
+                if value is True:
+                    said = on_true
+                elif value is False:
+                    said = on_false
+                elif value is None:
+                    said = on_none
+                elif type(value) is str and not specific:
+                    said = (f"{key}={value!r}", f"{key} = {value}")
+                elif type(value) is list:
+                    shared = ctx.shared
+                    memo = (ckey, tuple(value))
+                    said = shared.get(memo)
+                    if said is None:
+                        said = shared[memo] = words(value)
+                else:
+                    said = words(value)
+                facts = cache[ckey] = ((ctx.canon_head + said[0], ctx.has_head + said[1]),)
+            return facts
+        return own_fact

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .compiler import Pred, compile_node
-from .rules import parse_rule
+from .rules import Node, leaves, parse_rule
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,13 +34,20 @@ class InPlace:
     pred: Pred
     control: str
     reason: str
+    system_only: bool = False
 
 
-def _compiled(tree: Any, applies_to: Sequence[str], questions: Mapping) -> dict[str, Pred]:
+def _reads_system_only(node: Node) -> bool:
+    """True when the rule reads system answers only (the same for every component of a system)."""
+    return all(cond.subject == "system" for cond in leaves(node))
+
+
+def _compiled(tree: Any, applies_to: Sequence[str], questions: Mapping) -> dict[str, tuple[Pred, bool]]:
+    """{scope: (predicate, reads system answers only)}."""
     nodes, problems = parse_rule(tree, applies_to, questions)
     if problems:
         raise ValueError("; ".join(problems))
-    return {scope: compile_node(node) for scope, node in nodes.items()}
+    return {scope: (compile_node(node), _reads_system_only(node)) for scope, node in nodes.items()}
 
 
 def compile_extras(raw: Mapping, questions: Mapping) -> dict[str, tuple[tuple, tuple]]:
@@ -48,12 +55,12 @@ def compile_extras(raw: Mapping, questions: Mapping) -> dict[str, tuple[tuple, t
     applies_to = list(raw.get("applies_to") or [])
     out: dict[str, tuple[list, list]] = {scope: ([], []) for scope in applies_to}
     for entry in raw.get("adjust") or ():
-        for scope, pred in _compiled(entry["when"], applies_to, questions).items():
+        for scope, (pred, system_only) in _compiled(entry["when"], applies_to, questions).items():
             out[scope][0].append(Adjustment(pred, int(entry.get("likelihood", 0)), int(entry.get("impact", 0)),
-                                            str(entry["reason"]), bool(entry.get("context"))))
+                                            str(entry["reason"]), system_only or bool(entry.get("context"))))
     for entry in raw.get("in_place") or ():
-        for scope, pred in _compiled(entry["when"], applies_to, questions).items():
-            out[scope][1].append(InPlace(pred, str(entry["control"]), str(entry["reason"])))
+        for scope, (pred, system_only) in _compiled(entry["when"], applies_to, questions).items():
+            out[scope][1].append(InPlace(pred, str(entry["control"]), str(entry["reason"]), system_only))
     return {scope: (tuple(a), tuple(p)) for scope, (a, p) in out.items()}
 
 
@@ -81,6 +88,16 @@ def score(likelihood: int, impact: int, adjustments: tuple, ctx) -> tuple[int, i
     return min(5, max(1, likelihood)), min(5, max(1, impact)), tuple(why)
 
 
-
 def in_place(entries: tuple, ctx) -> tuple[tuple[str, str], ...]:
-    return tuple((e.control, e.reason) for e in entries if e.pred(ctx))
+    shared = ctx.shared
+    found = []
+    for e in entries:
+        if e.system_only:
+            holds = shared.get(e)
+            if holds is None:
+                holds = shared[e] = e.pred(ctx)
+        else:
+            holds = e.pred(ctx)
+        if holds:
+            found.append((e.control, e.reason))
+    return tuple(found)
