@@ -145,6 +145,8 @@ class _Applier:
             changes = {"kind": kind, "name": spec.name, "description": spec.description, "answers": merged}
             if self.exact and spec.position is not None:
                 changes["position"] = spec.position
+            if spec.trust_zone is not None:
+                changes["trust_zone"] = spec.trust_zone
             if unchanged.component(existing, changes):
                 self.components[spec.source_id] = existing
                 self._track("components", spec.source_id, existing, False, existing.version)

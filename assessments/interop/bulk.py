@@ -94,7 +94,8 @@ class NewObjects:
             if position is None:
                 position, taken[kind] = taken[kind], taken[kind] + 1
             component = Component(system=a.system, kind=kind, name=spec.name, description=spec.description,
-                                  answers=dict(a.prepared.component_answers[spec.source_id]), position=position)
+                                  answers=dict(a.prepared.component_answers[spec.source_id]), position=position,
+                                  trust_zone=spec.trust_zone or "")
             try:
                 component.full_clean(exclude=["system"], validate_unique=False, validate_constraints=False)
             except ValidationError as exc:

@@ -78,7 +78,8 @@ def export_system(system: AISystem, *, schema_url: str = "") -> dict:
             "answers": system.answers or {},
         },
         "components": [{"id": c.pk, "kind": c.kind, "name": c.name, "description": c.description,
-                        "answers": c.answers or {}, "position": c.position} for c in components],
+                        "answers": c.answers or {}, "position": c.position, "trust_zone": c.trust_zone}
+                       for c in components],
         "flows": [{"id": f.pk, "source": f.source_id, "target": f.target_id, "label": f.label,
                    "answers": f.answers or {}} for f in flows],
         "risks": sorted((_risk(r) for r in risks), key=lambda r: risk_sort_key(r, component_order)),

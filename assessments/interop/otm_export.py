@@ -27,6 +27,9 @@ MITIGATION_STATES = {"proposed": "recommended", "planned": "required", "in_progr
 RISK_REDUCTION = {"verified": 100, "implemented": 75}
 
 
+NAMED_ZONE = "named-trust-zone"  # the type of a zone a team named (read back as the component's trust_zone)
+
+
 def _attributes(answers: dict) -> dict:
     out = {}
     for key, value in sorted((answers or {}).items()):
@@ -43,6 +46,10 @@ def export_otm(system: AISystem) -> dict:
     system = AISystem.objects.select_related("team", "owner").get(pk=system.pk)
     zone = f"{system.slug}-zone"
     components = list(system.components.order_by("kind", "position", "id"))
+    named = {}  # a named trust zone -> its OTM id, in the order the components name them
+    for c in components:
+        if c.trust_zone and c.trust_zone not in named:
+            named[c.trust_zone] = f"{zone}-{len(named) + 1}"
     risks = list(Risk.objects.filter(system=system).select_related("template", "component")
                  .prefetch_related("custom_mappings__framework", "template__mappings__framework").order_by("id"))
     mitigations = list(Mitigation.objects.filter(system=system).prefetch_related("risks").order_by("id"))
@@ -67,10 +74,14 @@ def export_otm(system: AISystem) -> dict:
         "representations": [],
         "trustZones": [{"id": zone, "name": system.name, "type": "system",
                         "description": "The AI system as modeled in AI Threat Register.",
-                        "risk": {"trustRating": 100}}],
+                        "risk": {"trustRating": 100}}] + [
+            {"id": zone_id, "name": name, "type": NAMED_ZONE, "parent": {"trustZone": zone},
+             "description": "A trust zone named in AI Threat Register.", "risk": {"trustRating": 100}}
+            for name, zone_id in named.items()],
         "components": [{
             "id": f"component-{c.pk}", "name": c.name, "type": f"ai-{c.kind}", "description": c.description or None,
-            "parent": {"trustZone": zone}, "tags": [c.kind], "attributes": _attributes(c.answers),
+            "parent": {"trustZone": named.get(c.trust_zone, zone)}, "tags": [c.kind],
+            "attributes": _attributes(c.answers),
             "threats": instances.get(c.pk, []),
         } for c in components],
         "dataflows": [{

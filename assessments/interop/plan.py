@@ -44,6 +44,7 @@ class ComponentSpec:
     description: str = ""
     answers_by_kind: dict = field(default_factory=dict)  # kind -> proposed answers for that kind
     position: int | None = None
+    trust_zone: str | None = None  # the named trust zone the file puts it in; None: the file does not say
 
     def answers_for(self, kind: str) -> dict:
         return dict(self.answers_by_kind.get(kind) or {})

@@ -2,7 +2,9 @@
 
 import pytest
 
+from assessments.models import Risk
 from config.celery import app as celery_app
+from threatmodel.models import AuditEvent
 
 from ..factories import make_support_system
 
@@ -20,3 +22,13 @@ def _eager_tasks(monkeypatch):
 @pytest.fixture
 def system(catalog, team, contributor):
     return make_support_system(team, contributor)
+
+
+@pytest.fixture
+def suggested(system) -> Risk:
+    return Risk.objects.filter(system=system, template__ref="AI-IN-001").get()
+
+
+def nothing_written(before_events: int, **counts) -> bool:
+    return AuditEvent.objects.count() == before_events and all(
+        model.objects.count() == n for model, n in counts.values())

@@ -13,15 +13,16 @@ import json
 import re
 import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from ..local_http import LocalServer, QuietHandler
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
 
-class FakeTracker:
+class FakeTracker(LocalServer):
     def __init__(self):
         self.requests: list[tuple] = []
         self.faults: list[tuple] = []
@@ -29,7 +30,7 @@ class FakeTracker:
         self.lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def _handle(self):
@@ -67,24 +68,11 @@ class FakeTracker:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def log_message(self, *args):
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        return self.origin
 
     def calls(self, method: str, pattern: str) -> list:
         return [r for r in self.requests if r[0] == method and re.search(pattern, r[1])]

@@ -86,6 +86,7 @@ def test_a_team_names_a_zone_in_the_workshop_and_sees_it(login, team, contributo
     client.post(reverse("component_create", args=[system.pk]), {"kind": "output", "name": "Reply",
                                                                 "trust_zone": "Corporate network"})
     assert Component.objects.get(system=system, name="Reply").trust_zone == "Corporate network"
+    assert "Trust zone: Corporate network" in client.get(reverse("system_detail", args=[system.pk])).content.decode()
     svg = client.get(reverse("workshop_diagram_export", args=[system.pk, "svg"])).content.decode()
     assert "Trust zone Corporate network" in svg and ".zone-frame" in svg
 

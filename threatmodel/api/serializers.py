@@ -43,8 +43,8 @@ class ComponentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Component
-        fields = ["id", "system", "kind", "name", "description", "answers", "position", "version", "created_at",
-                  "updated_at"]
+        fields = ["id", "system", "kind", "name", "description", "answers", "position", "trust_zone", "version",
+                  "created_at", "updated_at"]
         read_only_fields = ["id", "system", "version", "created_at", "updated_at"]
 
 

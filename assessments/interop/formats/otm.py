@@ -118,7 +118,7 @@ def parse(root: Node, *, filename: str = "") -> Plan:
         zone_id = zone.identifier("id")
         rating = zone.object("risk").number("trustRating")
         zone_name = one_line(zone.text("name"))
-        zones[zone_id] = {"name": zone_name or zone_id, "rating": rating,
+        zones[zone_id] = {"name": zone_name or zone_id, "rating": rating, "type": zone.text("type"),
                           "internet": "internet" in _key(zone_name + zone.text("type")) or "public" in _key(
                               zone_name + zone.text("type"))}
     assets = {}
@@ -186,6 +186,11 @@ def parse(root: Node, *, filename: str = "") -> Plan:
                 return entry["zone"]
             component_id = entry["parent"]
         return None
+
+    for component_id, entry in components.items():  # a zone other than a whole-system one names the component's
+        zone = zones.get(zone_of(component_id) or "")
+        if zone is not None:
+            entry["spec"].trust_zone = "" if zone["type"] == "system" else zone["name"][:100]
 
     edges, flow_nodes = [], []
     for node in root.array("dataflows"):

@@ -62,6 +62,13 @@ def _level(node: Node, key: str) -> int:
     return value
 
 
+def _zone(node: Node) -> str:
+    zone = node.text("trust_zone")
+    if len(zone) > 100:
+        node.get("trust_zone").fail("at most 100 characters")
+    return zone
+
+
 def _optional_text(node: Node, key: str) -> str | None:
     value = node.text(key)
     return value or None
@@ -91,7 +98,7 @@ def parse(root: Node, *, filename: str = "") -> Plan:
         plan.components.append(ComponentSpec(
             source_id=_id(node), path=node.path, name=node.text("name", required=True), kind=kind,
             kind_reason="the kind recorded in the export", kind_confirmed=True, description=node.text("description"),
-            answers_by_kind={kind: _answers(node)}, position=position))
+            answers_by_kind={kind: _answers(node)}, position=position, trust_zone=_zone(node)))
     for node in root.array("flows"):
         node.require_object()
         plan.flows.append(FlowSpec(source_id=_id(node), path=node.path, source=_id(node, "source"),
