@@ -11,8 +11,6 @@ import csv
 import io
 
 import xlsxwriter
-from django.template.loader import render_to_string
-from django.utils import timezone
 
 from threatmodel.models import AISystem
 
@@ -108,12 +106,3 @@ def record_xlsx(team) -> bytes:
     sheet.freeze_panes(1, 1)
     book.close()
     return buffer.getvalue()
-
-
-def record_pdf(team) -> bytes:
-    from ..reports.render import render_pdf
-
-    html = render_to_string("privacy/record.html", {
-        "team": team, "rows": record_rows(team), "columns": COLUMNS,
-        "generated": timezone.now().strftime("%Y-%m-%d %H:%M UTC")})
-    return render_pdf(html).data

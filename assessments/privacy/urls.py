@@ -7,6 +7,4 @@ urlpatterns = [
     path("systems/<int:pk>/privacy/edit/", views.privacy_edit, name="privacy_edit"),
     path("systems/<int:pk>/privacy/sign-off/", views.privacy_sign_off, name="privacy_sign_off"),
     path("systems/<int:pk>/privacy/dpo-advice/", views.privacy_dpo_advice, name="privacy_dpo_advice"),
-    path("systems/<int:pk>/privacy/dpia.docx", views.privacy_docx, name="privacy_docx"),
-    path("teams/<slug:slug>/privacy/record.<slug:fmt>", views.team_processing_record, name="team_processing_record"),
 ]

@@ -3,9 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from threatmodel import selectors as tm_selectors
@@ -106,41 +104,3 @@ def privacy_sign_off(request, pk):
     else:
         messages.success(request, "Privacy assessment signed off.")
     return redirect("privacy_detail", pk=system.pk)
-
-
-RECORD_FORMATS = {"csv": ("text/csv; charset=utf-8", "record_csv"),
-                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "record_xlsx"),
-                  "pdf": ("application/pdf", "record_pdf")}
-
-
-@login_required
-@require_http_methods(["GET"])
-def team_processing_record(request, slug, fmt):
-    """The team's GDPR Art. 30 record of processing activities as CSV, XLSX or PDF."""
-    from . import record
-
-    team = tm_selectors.team_get(request.user, slug)
-    if fmt not in RECORD_FORMATS:
-        raise Http404("No such format.")
-    content_type, builder = RECORD_FORMATS[fmt]
-    response = HttpResponse(getattr(record, builder)(team), content_type=content_type)
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="art30-record-{team.slug}-{stamp}.{fmt}"'
-    return response
-
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@login_required
-@require_http_methods(["GET"])
-def privacy_docx(request, pk):
-    """The privacy assessment (DPIA) as an editable Word document, from the same content as the PDF."""
-    from ..reports.content import build_content, content_sha256
-    from ..reports.docx import pia_docx
-
-    system = tm_selectors.system_get(request.user, pk)
-    content = build_content("pia", system, generated_by=request.user)
-    response = HttpResponse(pia_docx(content, content_sha256(content)), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="dpia-{system.slug or system.pk}.docx"'
-    return response

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import assurance_views, views
+from . import assurance_views, privacy_documents, views
 
 urlpatterns = [
     path("reports/", views.report_list, name="report_list"),
@@ -23,5 +23,8 @@ urlpatterns = [
          name="governance_evidence_edit"),
     path("teams/<slug:slug>/governance-evidence/<int:pk>/delete/", assurance_views.governance_evidence_delete,
          name="governance_evidence_delete"),
+    path("systems/<int:pk>/privacy/dpia.docx", privacy_documents.privacy_docx, name="privacy_docx"),
+    path("teams/<slug:slug>/privacy/record.<slug:fmt>", privacy_documents.team_processing_record,
+         name="team_processing_record"),
     path("", include("assessments.privacy.urls")),
 ]

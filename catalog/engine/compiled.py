@@ -10,7 +10,7 @@ from ..questions import Question, parse_questions
 from .compiler import Pred, compile_node, gate_of, value_test
 from .explain import Explainer, ExplainerCompiler
 from .facts import ThreatInfo
-from .rules import All, Cond, Node, parse_rule
+from .rules import All, Any_, Cond, Node, Not, parse_rule
 from .scoring import compile_extras
 
 
@@ -47,6 +47,7 @@ class ScopeIndex:
     by_value: dict[str, dict[Any, list[CompiledRule]]] = field(default_factory=dict)
     by_key: dict[str, list[CompiledRule]] = field(default_factory=dict)
     spread: set[str] = field(default_factory=set)
+    repeated: Mapping[Node, str] = field(default_factory=dict)  # shared subtrees: CompiledCatalog.repeated
     gates: dict[str, tuple[str, Callable[[Mapping], bool]]] = field(default_factory=dict)  # ref -> (key, test)
 
     @property
@@ -82,7 +83,7 @@ class ScopeIndex:
             self.spread.add(key)
         # Found by value, a gate that is the rule or one of its top-level `all` conditions already
         # holds: the rule is tried without it (the same rule, a residual predicate).
-        residual = _without(rule.node, gate[0]) if len(gate) == 1 else None
+        residual = _without(rule.node, gate[0], self.repeated) if len(gate) == 1 else None
         if residual is not None:
             rule = replace(rule, pred=residual)
         table = self.by_value.setdefault(key, {})
@@ -94,13 +95,13 @@ def _always(ctx) -> bool:
     return True
 
 
-def _without(node: Node, gate: Cond) -> Pred | None:
+def _without(node: Node, gate: Cond, repeated: Mapping[Node, str]) -> Pred | None:
     """The predicate of `node` once `gate` is known to hold, if `gate` is the node or a conjunct."""
     if node is gate:
         return _always
     if isinstance(node, All) and any(child is gate for child in node.children):
         rest = tuple(child for child in node.children if child is not gate)
-        return compile_node(rest[0] if len(rest) == 1 else All(rest))
+        return compile_node(rest[0] if len(rest) == 1 else All(rest), repeated)
     return None
 
 
@@ -117,18 +118,37 @@ class CompiledCatalog:
         self.questions = dict(questions)
         self.rules = rules  # ref -> {scope: AST}
         self.index: dict[str, ScopeIndex] = {}
-        explainers = ExplainerCompiler()
+        # all / any subtrees that several rules share: decided and explained once per component
+        repeated = _repeated_subtrees(node for nodes in rules.values() for node in nodes.values())
+        self.repeated = {node: f"?node{i}" for i, node in enumerate(repeated)}
+        explainers = ExplainerCompiler(frozenset(repeated))
         extras = extras or {}
         for position, (ref, by_scope) in enumerate(rules.items()):
             info = threats[ref]
             for scope, node in by_scope.items():
                 adjust, in_place = extras.get(ref, {}).get(scope, ((), ()))
-                rule = CompiledRule(ref, scope, position, node, compile_node(node), explainers.compile(node),
+                rule = CompiledRule(ref, scope, position, node, compile_node(node, self.repeated),
+                                    explainers.compile(node),
                                     info.default_likelihood, info.default_impact, adjust, in_place)
-                self.index.setdefault(scope, ScopeIndex()).add(rule)
+                self.index.setdefault(scope, ScopeIndex(repeated=self.repeated)).add(rule)
 
     def __repr__(self) -> str:
         return f"<CompiledCatalog {self.version or '(files)'} {len(self.threats)} threats>"
+
+
+def _repeated_subtrees(trees: Iterable[Node]) -> frozenset:
+    """The all / any nodes that occur more than once across `trees` (equal nodes read the same)."""
+    seen: set = set()
+    repeated: set = set()
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, (All, Any_)):
+            (repeated if node in seen else seen).add(node)
+            stack.extend(node.children)
+    return frozenset(repeated)
 
 
 def _mappings(raw: Any) -> tuple[tuple[str, str], ...]:

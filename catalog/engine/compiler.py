@@ -102,6 +102,21 @@ def compile_cond(cond: Cond) -> Pred:
             return result
         return any_flow
     kind = cond.kind
+    if subject in ("upstream", "downstream"):  # one hop: read the context's table directly
+        attr = "up" if subject == "upstream" else "down"
+
+        def any_next(ctx):
+            cache = ctx.cache
+            result = cache.get(memo)
+            if result is None:
+                result = False
+                for component in getattr(ctx, attr).get(kind, ()):
+                    if t(component.answers):
+                        result = True
+                        break
+                cache[memo] = result
+            return result
+        return any_next
 
     def any_neighbour(ctx):
         cache = ctx.cache
@@ -117,14 +132,30 @@ def compile_cond(cond: Cond) -> Pred:
     return any_neighbour
 
 
-def compile_node(node: Node) -> Pred:
-    """A closure `pred(ctx) -> bool`, short-circuiting like the rule reads."""
+def compile_node(node: Node, repeated: Mapping[Node, str] | None = None) -> Pred:
+    """A closure `pred(ctx) -> bool`, short-circuiting like the rule reads. An all / any subtree
+    found in `repeated` (several rules share it) is decided once per component, memoised under
+    its key there."""
     if isinstance(node, Cond):
         return compile_cond(node)
     if isinstance(node, Not):
-        inner = compile_node(node.child)
+        inner = compile_node(node.child, repeated)
         return lambda ctx: not inner(ctx)
-    preds = tuple(compile_node(c) for c in node.children)
+    pred = _compile_branches(node, tuple(compile_node(c, repeated) for c in node.children))
+    memo = repeated.get(node) if repeated else None
+    if memo is None:
+        return pred
+
+    def memoised(ctx):
+        cache = ctx.cache
+        result = cache.get(memo)
+        if result is None:
+            result = cache[memo] = pred(ctx)
+        return result
+    return memoised
+
+
+def _compile_branches(node: Node, preds: tuple[Pred, ...]) -> Pred:
     if len(preds) == 1:
         return preds[0]
     if isinstance(node, All):

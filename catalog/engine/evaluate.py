@@ -146,38 +146,42 @@ def _candidates(index: ScopeIndex, own: Mapping) -> list[CompiledRule]:
 _new = object.__new__
 
 
-def _match(rule: CompiledRule, ctx: _Context) -> Match:
-    """The match with its reasons; the fingerprint hashes the threat, the component and the
-    canonical facts (in explanation order, which is fixed for given facts)."""
-    facts = rule.explain(ctx)
-    n = len(facts)
-    if n == 1:
-        canon, sentence = facts[0]
-        why = (sentence,)
-    elif n == 2 and facts[0][0] != facts[1][0]:  # the common case, without the dict
-        (first, said), (second, also) = facts
-        canon = f"{first}\x1f{second}"
-        why = (said, also)
-    else:
-        seen = dict(facts)  # canonical fact -> sentence, first-seen order, duplicates dropped
-        canon = "\x1f".join(seen)
-        why = tuple(seen.values())
-    # Match(...) without the generated frozen __init__ (four object.__setattr__ calls): the same
-    # instance, built in half the time; matches are built by the thousand.
-    if rule.fixed_extras:
-        shared = ctx.shared
-        extras = shared.get(rule)
-        if extras is None:
-            extras = shared[rule] = _extras(rule, ctx)
-    else:
-        extras = _extras(rule, ctx)
-    likelihood, impact, score_why, controls = extras
-    match = _new(Match)
-    match.__dict__.update(threat_ref=rule.ref, component_id=ctx.id, why=why,
-                          fingerprint=sha256(f"{rule.ref}\x1f{ctx.id}\x1f{canon}".encode()).hexdigest(),
-                          likelihood=likelihood, impact=impact, score_why=score_why, in_place=controls,
-                          group_basis=canon)
-    return match
+def _matches(rules: list[CompiledRule], ctx: _Context) -> list[Match]:
+    """The matches of `rules` (all true here) with their reasons; a fingerprint hashes the threat,
+    the component and the canonical facts (in explanation order, which is fixed for given facts)."""
+    out = []
+    shared = ctx.shared
+    component_id = ctx.id
+    between = f"\x1f{component_id}\x1f"
+    for rule in rules:
+        facts = rule.explain(ctx)
+        n = len(facts)
+        if n == 1:
+            canon, sentence = facts[0]
+            why = (sentence,)
+        elif n == 2 and facts[0][0] != facts[1][0]:  # the common case, without the dict
+            (first, said), (second, also) = facts
+            canon = f"{first}\x1f{second}"
+            why = (said, also)
+        else:
+            seen = dict(facts)  # canonical fact -> sentence, first-seen order, duplicates dropped
+            canon = "\x1f".join(seen)
+            why = tuple(seen.values())
+        if rule.fixed_extras:
+            extras = shared.get(rule)
+            if extras is None:
+                extras = shared[rule] = _extras(rule, ctx)
+        else:
+            extras = _extras(rule, ctx)
+        # Match(...) without the generated frozen __init__ (one object.__setattr__ call per field):
+        # the same instance, built in half the time; matches are built by the thousand.
+        match = _new(Match)
+        match.__dict__.update(threat_ref=rule.ref, component_id=component_id, why=why,
+                              fingerprint=sha256(f"{rule.ref}{between}{canon}".encode()).hexdigest(),
+                              likelihood=extras[0], impact=extras[1], score_why=extras[2], in_place=extras[3],
+                              group_basis=canon)
+        out.append(match)
+    return out
 
 
 def _extras(rule: CompiledRule, ctx: _Context) -> tuple:
@@ -230,14 +234,14 @@ def _evaluate(catalog: CompiledCatalog, system_answers: Mapping, components: Seq
     index = catalog.index
     system_index = index.get("system")
     if system_index is not None:
-        matches.extend(_match(rule, system_ctx) for rule in system_index.rules if rule.pred(system_ctx))
+        matches += _matches([rule for rule in system_index.rules if rule.pred(system_ctx)], system_ctx)
     for ctx in component_ctxs:
         scope_index = index.get(ctx.kind)
         if scope_index is None:
             continue
         hits = [rule for rule in _candidates(scope_index, ctx.own) if rule.pred(ctx)]
-        if len(hits) > 1:
-            hits.sort(key=_by_position)
-        for rule in hits:
-            matches.append(_match(rule, ctx))
+        if hits:
+            if len(hits) > 1:
+                hits.sort(key=_by_position)
+            matches += _matches(hits, ctx)
     return matches

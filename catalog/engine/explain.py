@@ -83,8 +83,9 @@ def _neighbours_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
 class ExplainerCompiler:
     """Builds explainer closures for rule trees; leaf cache keys are shared across all rules."""
 
-    def __init__(self):
-        self.slots: dict[tuple[Cond, bool], int] = {}
+    def __init__(self, repeated: frozenset = frozenset()):
+        self.slots: dict[tuple[Node, bool], int] = {}
+        self.repeated = repeated  # all / any subtrees found in several rules: their facts are cached too
 
     def compile(self, node: Node, holds: bool = True) -> Explainer:
         """The explainer of `node`, to be called only when it evaluates to `holds`."""
@@ -92,6 +93,20 @@ class ExplainerCompiler:
             return self._leaf(node, holds)
         if isinstance(node, Not):
             return self.compile(node.child, not holds)
+        if node in self.repeated:  # "the model it feeds is an LLM" in eight rules: worked out once per component
+            slot = self.slots.setdefault((node, holds), len(self.slots))
+            gather = self._composite(node, holds)
+
+            def cached(ctx):
+                cache = ctx.cache
+                facts = cache.get(slot)
+                if facts is None:
+                    facts = cache[slot] = gather(ctx)
+                return facts
+            return cached
+        return self._composite(node, holds)
+
+    def _composite(self, node: Node, holds: bool) -> Explainer:
         gathers_all = isinstance(node, All) == holds  # true all / false any: every child's facts
         if gathers_all:
             parts = tuple(self.compile(child, holds) for child in node.children)

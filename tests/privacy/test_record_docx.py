@@ -58,3 +58,13 @@ def test_dpia_as_an_editable_docx(login, kids_app, owner):
     cells = " ".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "Story Buddy Ltd" in cells and "Encryption and 30-day deletion" in cells
 
+
+
+def test_both_documents_are_linked_where_a_dpo_looks(login, kids_app, owner, team):
+    client = login(owner)
+    privacy_page = client.get(f"/systems/{kids_app.pk}/privacy/").content.decode()
+    assert f'href="/systems/{kids_app.pk}/privacy/dpia.docx"' in privacy_page
+    assert f'href="/teams/{team.slug}/settings/#art30"' in privacy_page
+    settings_page = client.get(f"/teams/{team.slug}/settings/").content.decode()
+    for fmt in ("xlsx", "csv", "pdf"):
+        assert f'href="/teams/{team.slug}/privacy/record.{fmt}"' in settings_page
