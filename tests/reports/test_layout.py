@@ -116,3 +116,22 @@ def test_running_headers_name_the_section_and_bookmarks_are_headings(rendered, k
     titles = outline_titles(reader.outline)
     assert titles and set(titles) <= headings, f"bookmarks that are no heading: {set(titles) - headings}"
     assert sections[1:] == [t for t in titles if t in sections[1:]]  # every section once, in order
+
+
+def test_serializing_each_object_once_writes_the_same_bytes(rendered):
+    """The finisher that keeps each PDF object's bytes for pydyf's second pass (the file identifier's hash)
+    changes nothing in the file: PDF/A-3b and tagged, the same document written with and without it."""
+    from weasyprint import HTML
+
+    from assessments.reports.fetcher import REPORT_BASE_URL, StaticOnlyFetcher
+    from assessments.reports.render import PDF_VARIANT, serialize_once
+
+    html, _ = rendered["assurance"]
+    options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
+    document = HTML(string=html, base_url=REPORT_BASE_URL, url_fetcher=StaticOnlyFetcher()).render(**options)
+    plain = document.write_pdf(**options)
+    once = document.write_pdf(finisher=serialize_once, **options)
+    assert once == plain
+    reader = PdfReader(io.BytesIO(once))
+    assert len(reader.trailer["/ID"]) == 2  # the file identifier PDF/A requires
+    assert reader.xmp_metadata.get_element("", "http://www.aiim.org/pdfa/ns/id/", "part")
