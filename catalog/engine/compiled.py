@@ -121,7 +121,7 @@ class CompiledCatalog:
         # all / any subtrees that several rules share: decided and explained once per component
         repeated = _repeated_subtrees(node for nodes in rules.values() for node in nodes.values())
         self.repeated = {node: f"?node{i}" for i, node in enumerate(repeated)}
-        explainers = ExplainerCompiler(frozenset(repeated))
+        explainers = ExplainerCompiler(self.repeated)
         extras = extras or {}
         for position, (ref, by_scope) in enumerate(rules.items()):
             info = threats[ref]

@@ -83,9 +83,11 @@ def _neighbours_fact(cond: Cond, ctx, t, holds: bool) -> Fact:
 class ExplainerCompiler:
     """Builds explainer closures for rule trees; leaf cache keys are shared across all rules."""
 
-    def __init__(self, repeated: frozenset = frozenset()):
+    def __init__(self, repeated: Mapping[Node, str] | None = None):
         self.slots: dict[tuple[Node, bool], int] = {}
-        self.repeated = repeated  # all / any subtrees found in several rules: their facts are cached too
+        # all / any subtrees found in several rules (CompiledCatalog.repeated): their facts are cached
+        # too, and their predicates share the rules' memo
+        self.repeated = repeated or {}
 
     def compile(self, node: Node, holds: bool = True) -> Explainer:
         """The explainer of `node`, to be called only when it evaluates to `holds`."""
@@ -122,7 +124,7 @@ class ExplainerCompiler:
             return every
         # true any / false all: the facts of the first child that decides it
         deciders: tuple[tuple[Pred, Explainer], ...] = tuple(
-            (compile_node(child), self.compile(child, holds)) for child in node.children)
+            (compile_node(child, self.repeated), self.compile(child, holds)) for child in node.children)
 
         def first(ctx):
             for pred, explain in deciders:
