@@ -96,6 +96,15 @@ def pytest_runtest_teardown(item, nextitem):
         _catalog_flushed = True
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty Django cache: rate-limit and lockout counters are keyed by token,
+    user or address ids, which a test database that was flushed hands out again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def empty_catalog(db):
     """No catalog in the database for this test (deleted inside its transaction, so back after it)."""
