@@ -8,9 +8,9 @@ writes in one transaction under the row's version and records one audit event.
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from threatmodel.audit import audit_record
+from threatmodel.audit import audit_record, diff
 from threatmodel.models import AISystem, Role, Team, Tombstone
-from threatmodel.services.common import check_version, lock_system, require_role
+from threatmodel.services.common import check_version, lock_system, require_role, snapshot
 
 from ..models import ORG_CHECKLIST, SCOPE_COMPONENT_KINDS, AssuranceScope, GovernanceEvidence
 from .common import clean_links, clean_text, to_date
@@ -50,18 +50,6 @@ def _scope_values(system: AISystem, values: dict) -> dict:
     return out
 
 
-def _snapshot(obj, fields) -> dict:
-    data = {}
-    for name in fields:
-        value = getattr(obj, name)
-        data[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return data
-
-
-def _changes(before: dict, after: dict) -> dict:
-    return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
-
-
 def assurance_scope_save(*, actor, system: AISystem, values: dict, partial: bool = False,
                          expected_version: int | None = None) -> AssuranceScope:
     """Create or replace the system's assurance scope (``partial``: fields left out keep their value)."""
@@ -73,9 +61,9 @@ def assurance_scope_save(*, actor, system: AISystem, values: dict, partial: bool
             check_version(scope, expected_version)
         elif expected_version not in (None, 0):
             raise ValidationError({"version": "This system has no assurance scope yet (its version is 0)."})
-        before = _snapshot(scope, SCOPE_FIELDS) if scope else {}
+        before = snapshot(scope, SCOPE_FIELDS) if scope else {}
         if partial and scope is not None:
-            values = {**_snapshot(scope, SCOPE_FIELDS), **values}
+            values = {**snapshot(scope, SCOPE_FIELDS), **values}
         cleaned = _scope_values(system, values)
         if scope is None:
             scope = AssuranceScope(system=system, **cleaned)
@@ -85,7 +73,7 @@ def assurance_scope_save(*, actor, system: AISystem, values: dict, partial: bool
             scope.version += 1
         scope.save()
         audit_record(team=system.team, actor=actor, action="assurance_scope.saved", obj=scope,
-                     changes=_changes(before, _snapshot(scope, SCOPE_FIELDS)))
+                     changes=diff(before, snapshot(scope, SCOPE_FIELDS)))
     return scope
 
 
@@ -96,7 +84,7 @@ def assurance_scope_delete(*, actor, scope: AssuranceScope, expected_version: in
         scope = AssuranceScope.objects.select_for_update().get(pk=scope.pk)
         check_version(scope, expected_version)
         audit_record(team=team, actor=actor, action="assurance_scope.deleted", obj=scope,
-                     changes=_changes(_snapshot(scope, SCOPE_FIELDS), {}))
+                     changes=diff(snapshot(scope, SCOPE_FIELDS), {}))
         Tombstone.objects.create(team=team, object_type="assurance_scope", object_id=str(scope.pk))
         scope.delete()
 
@@ -133,7 +121,7 @@ def governance_evidence_create(*, actor, team: Team, **values) -> GovernanceEvid
                                       **cleaned)
         _save_evidence(evidence)
         audit_record(team=team, actor=actor, action="governance_evidence.created", obj=evidence,
-                     changes=_changes({}, _snapshot(evidence, EVIDENCE_FIELDS)))
+                     changes=diff({}, snapshot(evidence, EVIDENCE_FIELDS)))
     return evidence
 
 
@@ -145,7 +133,7 @@ def governance_evidence_update(*, actor, evidence: GovernanceEvidence, changes: 
     with transaction.atomic():
         evidence = GovernanceEvidence.objects.select_for_update().select_related("team").get(pk=evidence.pk)
         check_version(evidence, expected_version)
-        before = _snapshot(evidence, EVIDENCE_FIELDS)
+        before = snapshot(evidence, EVIDENCE_FIELDS)
         cleaned = _evidence_values({**before, **changes})
         for name, value in cleaned.items():
             setattr(evidence, name, value)
@@ -153,7 +141,7 @@ def governance_evidence_update(*, actor, evidence: GovernanceEvidence, changes: 
         evidence.version += 1
         _save_evidence(evidence)
         audit_record(team=team, actor=actor, action="governance_evidence.updated", obj=evidence,
-                     changes=_changes(before, _snapshot(evidence, EVIDENCE_FIELDS)))
+                     changes=diff(before, snapshot(evidence, EVIDENCE_FIELDS)))
     return evidence
 
 
@@ -164,6 +152,6 @@ def governance_evidence_delete(*, actor, evidence: GovernanceEvidence, expected_
         evidence = GovernanceEvidence.objects.select_for_update().get(pk=evidence.pk)
         check_version(evidence, expected_version)
         audit_record(team=team, actor=actor, action="governance_evidence.deleted", obj=evidence,
-                     changes=_changes(_snapshot(evidence, EVIDENCE_FIELDS), {}))
+                     changes=diff(snapshot(evidence, EVIDENCE_FIELDS), {}))
         Tombstone.objects.create(team=team, object_type="governance_evidence", object_id=str(evidence.pk))
         evidence.delete()
