@@ -143,14 +143,16 @@ def compile_node(node: Node, repeated: Mapping[Node, str] | None = None) -> Pred
         return lambda ctx: not inner(ctx)
     pred = _compile_branches(node, tuple(compile_node(c, repeated) for c in node.children))
     memo = repeated.get(node) if repeated else None
-    if memo is None:
-        return pred
+    return pred if memo is None else per_context(memo, pred)
 
+
+def per_context(key, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn(ctx)`` worked out once per evaluation context (per component), kept in ``ctx.cache`` under ``key``."""
     def memoised(ctx):
         cache = ctx.cache
-        result = cache.get(memo)
+        result = cache.get(key)
         if result is None:
-            result = cache[memo] = pred(ctx)
+            result = cache[key] = fn(ctx)
         return result
     return memoised
 

@@ -11,7 +11,7 @@ answer becomes a sentence once however many threats read it.
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .compiler import Pred, compile_node, value_test
+from .compiler import Pred, compile_node, per_context, value_test
 from .rules import All, Cond, Node, Not, fmt, test_text
 
 Fact = tuple[str, str]  # (canonical fact, sentence)
@@ -97,15 +97,7 @@ class ExplainerCompiler:
             return self.compile(node.child, not holds)
         if node in self.repeated:  # "the model it feeds is an LLM" in eight rules: worked out once per component
             slot = self.slots.setdefault((node, holds), len(self.slots))
-            gather = self._composite(node, holds)
-
-            def cached(ctx):
-                cache = ctx.cache
-                facts = cache.get(slot)
-                if facts is None:
-                    facts = cache[slot] = gather(ctx)
-                return facts
-            return cached
+            return per_context(slot, self._composite(node, holds))
         return self._composite(node, holds)
 
     def _composite(self, node: Node, holds: bool) -> Explainer:
