@@ -78,15 +78,8 @@ def assurance_scope_save(*, actor, system: AISystem, values: dict, partial: bool
 
 
 def assurance_scope_delete(*, actor, scope: AssuranceScope, expected_version: int | None = None) -> None:
-    team = scope.system.team
-    require_role(actor, team, Role.CONTRIBUTOR)
-    with transaction.atomic():
-        scope = AssuranceScope.objects.select_for_update().get(pk=scope.pk)
-        check_version(scope, expected_version)
-        audit_record(team=team, actor=actor, action="assurance_scope.deleted", obj=scope,
-                     changes=diff(snapshot(scope, SCOPE_FIELDS), {}))
-        Tombstone.objects.create(team=team, object_type="assurance_scope", object_id=str(scope.pk))
-        scope.delete()
+    _delete(actor=actor, team=scope.system.team, obj=scope, kind="assurance_scope", fields=SCOPE_FIELDS,
+            expected_version=expected_version)
 
 
 def _evidence_values(values: dict) -> dict:
@@ -146,12 +139,16 @@ def governance_evidence_update(*, actor, evidence: GovernanceEvidence, changes: 
 
 
 def governance_evidence_delete(*, actor, evidence: GovernanceEvidence, expected_version: int | None = None) -> None:
-    team = evidence.team
+    _delete(actor=actor, team=evidence.team, obj=evidence, kind="governance_evidence", fields=EVIDENCE_FIELDS,
+            expected_version=expected_version)
+
+
+def _delete(*, actor, team: Team, obj, kind: str, fields, expected_version: int | None) -> None:
+    """Delete under a row lock at the expected version: one audit event with the removed values, a tombstone."""
     require_role(actor, team, Role.CONTRIBUTOR)
     with transaction.atomic():
-        evidence = GovernanceEvidence.objects.select_for_update().get(pk=evidence.pk)
-        check_version(evidence, expected_version)
-        audit_record(team=team, actor=actor, action="governance_evidence.deleted", obj=evidence,
-                     changes=diff(snapshot(evidence, EVIDENCE_FIELDS), {}))
-        Tombstone.objects.create(team=team, object_type="governance_evidence", object_id=str(evidence.pk))
-        evidence.delete()
+        obj = type(obj).objects.select_for_update().get(pk=obj.pk)
+        check_version(obj, expected_version)
+        audit_record(team=team, actor=actor, action=f"{kind}.deleted", obj=obj, changes=diff(snapshot(obj, fields), {}))
+        Tombstone.objects.create(team=team, object_type=kind, object_id=str(obj.pk))
+        obj.delete()
