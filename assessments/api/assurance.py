@@ -15,7 +15,6 @@ from rest_framework import serializers
 
 from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import MAX_ID, ListMixin, WriteViewSet
-from threatmodel.api.views import _resolve_team
 from threatmodel.models import Role
 from threatmodel.services.common import require_role
 
@@ -134,7 +133,7 @@ class GovernanceEvidenceViewSet(ListMixin, WriteViewSet):
         return selectors.governance_evidence_for(self.request.user, self.token)
 
     def perform_create(self, data):
-        team = _resolve_team(self, data.pop("team", None) or None)
+        team = self.owned_team(data.pop("team", None) or None, role=Role.VIEWER)  # the service checks the role
         return services.governance_evidence_create(actor=self.request.user, team=team, **data)
 
     def perform_update(self, evidence, data):

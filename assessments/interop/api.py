@@ -25,8 +25,8 @@ from rest_framework.response import Response
 from threatmodel import selectors as tm_selectors
 from threatmodel.api.base import ListMixin, TeamScopedViewSet
 from threatmodel.api.errors import problem
-from threatmodel.api.views import IDEMPOTENCY_KEY, _resolve_team
-from threatmodel.models import ComponentKind
+from threatmodel.api.views import IDEMPOTENCY_KEY
+from threatmodel.models import ComponentKind, Role
 
 from ..models import ImportRecord, ImportStatus
 from . import selectors, services, uploads
@@ -136,7 +136,7 @@ class ImportViewSet(ListMixin, TeamScopedViewSet):
         serializer = ImportUploadSerializer(data=payload)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        team = _resolve_team(self, data.get("team"))
+        team = self.owned_team(data.get("team"), role=Role.VIEWER)  # the service checks the role
         confirm = data["confirm"] or request.query_params.get("confirm") in ("1", "true", "yes")
         kinds = None
         if data.get("kinds"):

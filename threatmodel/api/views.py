@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.response import Response
 
 from .. import selectors, services
-from ..models import AuditEvent, Component, DataFlow, Membership, Team, Tombstone
+from ..models import AuditEvent, Component, DataFlow, Role, Tombstone
 from .base import (
     CreateMixin,
     DestroyMixin,
@@ -44,23 +44,6 @@ IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEAD
 
 
 
-def _resolve_team(view, slug: str | None) -> Team:
-    if view.token is not None:
-        if slug and slug != view.token.team.slug:
-            raise ValidationError({"team": "A token can only write to its own team."})
-        return view.token.team
-    memberships = Membership.objects.filter(user=view.request.user).select_related("team")
-    if slug:
-        membership = next((m for m in memberships if m.team.slug == slug), None)
-        if membership is None:
-            raise ValidationError({"team": f"You are not a member of a team '{slug}'."})
-        return membership.team
-    teams = [m.team for m in memberships]
-    if len(teams) != 1:
-        raise ValidationError({"team": "You belong to several teams: give the team's slug."})
-    return teams[0]
-
-
 @extend_schema_view(
     list=extend_schema(summary="List AI systems", tags=["systems"]),
     retrieve=extend_schema(summary="Get an AI system", tags=["systems"]),
@@ -80,7 +63,7 @@ class SystemViewSet(ListMixin, WriteViewSet):
         return selectors.systems_for(self.request.user, self.token)
 
     def perform_create(self, data):
-        team = _resolve_team(self, data.pop("team", None))
+        team = self.owned_team(data.pop("team", None), role=Role.VIEWER)  # the service checks the role
         return services.system_create(actor=self.request.user, team=team, **data)
 
     def perform_update(self, system, data):
