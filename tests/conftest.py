@@ -8,6 +8,7 @@ commits (transactional_db, a live server, a real worker) leaves the database flu
 loaded again before the next test.
 """
 
+import gc
 import io
 import os
 
@@ -37,6 +38,20 @@ def uses_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
+# --- the garbage collector ----------------------------------------------------------------
+
+def pytest_collection_finish(session):
+    """Once everything is imported and collected (in each xdist worker), move what exists to the collector's
+    permanent generation and let it run less often. Django, the app and a thousand collected tests are
+    hundreds of thousands of long-lived objects that the cyclic collector would otherwise walk again at every
+    full collection, and the tests allocate fast: this takes about a fifth off the suite's time (409 tests
+    of assessments, workshop and catalog, one process: 63.9 s -> 50.3 s) for about 20 MB more memory.
+    Reference counting still frees everything that is not in a cycle."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 # --- the catalog, loaded once per session ------------------------------------------------
 
 _catalog_flushed = False
@@ -63,11 +78,15 @@ def _commits(item) -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`--dist loadgroup`), the tests that start a real worker or commit run in one process,
-    one after the other: two Celery workers and two flushes at once only slow a small machine down. Without
+    one after the other: two Celery workers and two flushes at once only slow a small machine down. A test
+marked `commits_in_parallel` (the schemathesis shards) stays out of that group: it commits only to its own
+worker's database and is long enough to be worth sharing out. Without
     xdist (`-p no:xdist`) the marker is not registered, and --strict-markers would refuse it."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
+        if item.get_closest_marker("xdist_group") or item.get_closest_marker("commits_in_parallel"):
+            continue
         if "real_worker" in getattr(item, "fixturenames", ()) or item.get_closest_marker("services") or _commits(item):
             item.add_marker(pytest.mark.xdist_group("commits"))
 

@@ -32,6 +32,10 @@ from ..factories import make_support_system
 
 POSITIVE_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
 NEGATIVE_EXAMPLES = max(4, POSITIVE_EXAMPLES // 2)
+# The operations are shared out over SHARDS tests so that parallel workers (pytest-xdist) split the run; each
+# shard sets up its own world. Not in the "commits" group (tests/conftest.py): each worker has its own database.
+SHARDS = 4
+pytestmark = pytest.mark.commits_in_parallel
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -92,13 +96,15 @@ def _runner(strategies, examples, checks, headers, label, counts):
     return run
 
 
-def test_the_api_survives_its_own_schema(world):
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_the_api_survives_its_own_schema(world, shard):
     app = get_wsgi_application()
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
     headers = {"Authorization": f"Bearer {world['token']}"}
     failures, counts, started = [], {"operations": 0, "examples": 0}, time.monotonic()
 
-    for operation in _operations(schema):
+    operations = list(_operations(schema))
+    for operation in operations[shard::SHARDS]:
         counts["operations"] += 1
         names = [p.name for p in operation.path_parameters]
         known = {n: world["ids"].get(n, [1]) for n in names}
@@ -113,7 +119,8 @@ def test_the_api_survives_its_own_schema(world):
             except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures, fail once
                 failures.append(f"{operation.label} [{mode.value}]: {str(exc)[:1500]}")
     elapsed = time.monotonic() - started
-    print(f"schemathesis: {counts['operations']} operations, {counts['examples']} examples in {elapsed:.0f} s")
+    print(f"schemathesis shard {shard}: {counts['operations']} of {len(operations)} operations, {counts['examples']} examples in {elapsed:.0f} s")
     assert not failures, "\n\n".join(failures)
     # No wall-clock bound here: on a loaded 2-core machine the time says nothing about the API.
-    assert counts["operations"] >= 40
+    assert len(operations) >= 40
+    assert counts["operations"] == len(operations[shard::SHARDS])

@@ -12,7 +12,7 @@ returning the same 100 rows (the same keyset page) from `.values()` of the risk'
 relations. The ratio ours / bare (p95 process CPU time) is printed (target <= 2x): what mappings,
 mitigations, tickets, scores and the representation cost on top of reading the rows.
 
-Runs in a throwaway database on the configured engine (see bench_register.throwaway_database).
+Runs in a throwaway database on the configured engine (tests/bench/common.throwaway_database).
 """
 
 import random
@@ -179,10 +179,9 @@ def measure() -> dict:
 
 
 def run() -> list[dict]:
-    from tests.bench.bench_register import throwaway_database
-    from tests.bench.common import result
+    from tests.bench.common import result, throwaway_database
 
-    with throwaway_database() as where:
+    with throwaway_database("bench_api") as where:
         m = measure()
     ours, bare = m["ours"], m["bare"]
     size = f"{PAGE} of {RISKS:,} risks with mappings, mitigations, tickets; {connection.vendor}"

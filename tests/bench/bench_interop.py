@@ -12,8 +12,7 @@ import json
 import time
 import uuid
 
-from tests.bench.bench_register import throwaway_database
-from tests.bench.common import result, size
+from tests.bench.common import result, size, throwaway_database
 
 ELEMENTS = size(100, 5)
 THREATS_PER_ELEMENT = 20
@@ -77,7 +76,7 @@ def measure() -> dict:
 
 
 def run() -> list[dict]:
-    with throwaway_database() as where:
+    with throwaway_database("bench_interop") as where:
         m = measure()
     what = f"{m['bytes'] / 1e6:.2f} MB, {m['risks']} risks; {where}"
     anchor = f"parsing the file alone: {m['parse']:.2f} s"

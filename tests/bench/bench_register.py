@@ -13,15 +13,13 @@ test database, in a transaction rolled back at the end. Targets from issue 4: <=
 shows what the register adds on top of the engine.
 """
 
-import contextlib
 import random
 import statistics
 import time
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
-from tests.bench.common import size
+from tests.bench.common import size, throwaway_database
 
 COMPONENTS = size(200, 12)
 TARGET_FULL_S = 1.0
@@ -149,37 +147,10 @@ def measure(repeats: int = REPEATS) -> dict:
     }
 
 
-@contextlib.contextmanager
-def throwaway_database():
-    """A fresh database on the configured engine, destroyed afterwards (or a rolled-back transaction
-    when we are already inside a test database)."""
-    from django.test.utils import setup_databases, teardown_databases
-
-    settings_dict = connection.settings_dict
-    test_name = connection.creation._get_test_db_name()
-    if settings_dict["NAME"] == test_name or str(settings_dict["NAME"]).startswith(("test_", "file:memorydb")):
-        with transaction.atomic():
-            yield "existing test database"
-            transaction.set_rollback(True)
-        return
-    test_settings = settings_dict.setdefault("TEST", {})
-    saved_name = test_settings.get("NAME")
-    if connection.vendor == "sqlite" and not saved_name:
-        bench_dir = settings.VAR_DIR / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        test_settings["NAME"] = str(bench_dir / "bench_register.sqlite3")
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        yield f"{connection.vendor} {connection.settings_dict['NAME']}"
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        test_settings["NAME"] = saved_name  # put back, never pop: Django reads TEST["NAME"] afterwards
-
-
 def run() -> list[dict]:
     from tests.bench.common import result
 
-    with throwaway_database() as where:
+    with throwaway_database("bench_register") as where:
         m = measure()
     anchor = (f"catalog evaluate() alone on the same facts: {m['evaluate'] * 1000:.1f} ms "
               f"({m['threats']} threats, {COMPONENTS} components, {m['flows']} flows; {where})")

@@ -15,7 +15,6 @@ Runs in a throwaway database on the configured engine (a file under var/bench fo
 <= 400 MB, ratio <= 1.3.
 """
 
-import contextlib
 import datetime
 import json
 import os
@@ -27,7 +26,7 @@ import time
 from django.conf import settings
 from django.db import connection
 
-from tests.bench.common import size
+from tests.bench.common import size, throwaway_database
 
 RISKS = size(500, 10)
 MITIGATIONS = size(300, 5)
@@ -108,26 +107,6 @@ def build_register(seed: int = 7):
             AuditEntry.for_object(obj, f"{obj._meta.model_name}.created", {"title": [None, obj.title]})
             for obj in [*risks, *mitigations]])
     return system, owner
-
-
-@contextlib.contextmanager
-def throwaway_database():
-    """A fresh, committed database on the configured engine (the memory probe runs in another process)."""
-    from django.test.utils import setup_databases, teardown_databases
-
-    settings_dict = connection.settings_dict
-    test_settings = settings_dict.setdefault("TEST", {})
-    saved_name = test_settings.get("NAME")
-    if connection.vendor == "sqlite":
-        bench_dir = settings.VAR_DIR / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        test_settings["NAME"] = str(bench_dir / "bench_reports.sqlite3")
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-    try:
-        yield connection.settings_dict
-    finally:
-        teardown_databases(old_config, verbosity=0)
-        test_settings["NAME"] = saved_name  # put back, never pop: Django reads TEST["NAME"] afterwards
 
 
 def database_url(db: dict) -> str:
@@ -217,8 +196,8 @@ def measure(db: dict) -> dict:
 def run() -> list[dict]:
     from tests.bench.common import result
 
-    with throwaway_database() as db:
-        m = measure(db)
+    with throwaway_database("bench_reports"):
+        m = measure(connection.settings_dict)
     size = f"{RISKS} risks, {MITIGATIONS} mitigations, {m['pages']} pages, {m['size'] // 1024} KB, {connection.vendor}"
     anchor = f"WeasyPrint alone on the same {m['html_kb']:.0f} KB of HTML (PDF/A-3b, tagged): {m['weasy']:.2f} s"
     ratio = m["e2e"] / m["weasy"]

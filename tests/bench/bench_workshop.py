@@ -11,15 +11,13 @@ Anchors: the page of the 4-component demo chatbot (so the ratio shows what size 
 /healthz for the poll (the cost of any request through the same stack).
 """
 
-import contextlib
 import os
 import statistics
 import time
 
-from django.conf import settings
 from django.db import connection
 
-from tests.bench.common import size
+from tests.bench.common import size, throwaway_database
 
 COMPONENTS = size(60, 12)
 RISKS = size(400, 20)
@@ -43,32 +41,6 @@ def timed(fn, runs: int) -> tuple[list[float], list[float]]:
         cpu.append((time.process_time() - c) * 1000)
         wall.append((time.perf_counter() - w) * 1000)
     return wall, cpu
-
-
-@contextlib.contextmanager
-def throwaway_database():
-    """A fresh database on the configured engine, destroyed afterwards."""
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    test_settings = connection.settings_dict.setdefault("TEST", {})
-    saved = test_settings.get("NAME")
-    if connection.vendor == "sqlite" and not saved:
-        bench_dir = settings.VAR_DIR / "bench"
-        bench_dir.mkdir(parents=True, exist_ok=True)
-        test_settings["NAME"] = str(bench_dir / "bench_workshop.sqlite3")
-    try:
-        setup_test_environment(debug=False)
-        environment = True
-    except RuntimeError:  # already inside a test run
-        environment = False
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    try:
-        yield f"{connection.vendor} {connection.settings_dict['NAME']}"
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
-        if environment:
-            teardown_test_environment()
-        test_settings["NAME"] = saved  # put back, never pop: Django reads TEST["NAME"] afterwards
 
 
 def build(components: int = COMPONENTS, risks: int = RISKS):
@@ -167,7 +139,7 @@ def measure() -> dict:
 def run() -> list[dict]:
     from tests.bench.common import result
 
-    with throwaway_database() as where:
+    with throwaway_database("bench_workshop") as where:
         m = measure()
     size = f"{m['components']} components, {m['risks']} risks"
     return [
