@@ -119,7 +119,8 @@ def test_the_api_survives_its_own_schema(world, shard):
             except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failures, fail once
                 failures.append(f"{operation.label} [{mode.value}]: {str(exc)[:1500]}")
     elapsed = time.monotonic() - started
-    print(f"schemathesis shard {shard}: {counts['operations']} of {len(operations)} operations, {counts['examples']} examples in {elapsed:.0f} s")
+    print(f"schemathesis shard {shard}: {counts['operations']} of {len(operations)} operations, "
+          f"{counts['examples']} examples in {elapsed:.0f} s")
     assert not failures, "\n\n".join(failures)
     # No wall-clock bound here: on a loaded 2-core machine the time says nothing about the API.
     assert len(operations) >= 40
