@@ -63,8 +63,19 @@ def outline_titles(outline) -> list[str]:
     return out
 
 
+_RENDERED: dict = {}
+
+
 @pytest.fixture
-def rendered(seeded, people):
+def rendered(request, db):
+    """The two reports of one system, rendered once per process: the tests only read the HTML and the PDFs,
+    and two renders of the same register are the same (tests/reports/test_evidence.py checks the hash)."""
+    if not _RENDERED:
+        _RENDERED.update(_render(request.getfixturevalue("seeded"), request.getfixturevalue("people")))
+    return _RENDERED
+
+
+def _render(seeded, people) -> dict:
     system, _ = seeded
     owner = people[0]
     privacy.privacy_assessment_save(actor=owner, system=system, values=ANSWERED)
