@@ -79,9 +79,9 @@ def _commits(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """Under xdist (`--dist loadgroup`), the tests that start a real worker or commit run in one process,
     one after the other: two Celery workers and two flushes at once only slow a small machine down. A test
-marked `commits_in_parallel` (the schemathesis shards) stays out of that group: it commits only to its own
-worker's database and is long enough to be worth sharing out. Without
-    xdist (`-p no:xdist`) the marker is not registered, and --strict-markers would refuse it."""
+    marked `commits_in_parallel` (the schemathesis shards) stays out of that group: it commits only to its
+    own worker's database and is long enough to be worth sharing out. Without xdist (`-p no:xdist`) nothing
+    is grouped."""
     if not config.pluginmanager.hasplugin("xdist"):
         return
     for item in items:
