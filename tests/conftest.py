@@ -242,6 +242,30 @@ def _celery_eager_by_default():
     app.conf.task_always_eager, app.conf.task_default_queue = saved
 
 
+@pytest.fixture
+def broker_down(monkeypatch):
+    """A real, unreachable broker: nothing listens on port 1. Publishing goes there (`broker_write_url`: setting
+    broker_url alone does not override a configured one), tasks are no longer run eagerly, and a connection
+    attempt fails at its first refusal: kombu's default is to retry for about 2 s, which here would only be
+    waiting (the retry policy itself is kombu's, not ours)."""
+    from config.celery import app
+    from threatmodel import queue
+
+    monkeypatch.setattr(app.conf, "task_always_eager", False)
+    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(app.conf, "broker_transport_options",
+                        {**(app.conf.broker_transport_options or {}), "max_retries": 0})
+
+    def reset():
+        queue.reset_backoff()
+        app._pool = None  # drop pooled connections to the other broker (nothing to close: it never answered)
+        app.amqp._producer_pool = None
+
+    reset()
+    yield
+    reset()
+
+
 def broker_reachable() -> tuple[bool, str]:
     url = settings.CELERY_BROKER_URL
     if not url:

@@ -12,18 +12,6 @@ from threatmodel.models import PendingTask
 from ..factories import make_system
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    # broker_write_url: what publishing uses (setting broker_url alone does not override a configured one)
-    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")  # nothing listens there
-    queue.reset_backoff()
-    app._pool, app.amqp._producer_pool = None, None
-    yield
-    queue.reset_backoff()
-    app._pool, app.amqp._producer_pool = None, None
-
-
 @pytest.mark.django_db
 def test_changes_during_an_outage_are_suggested_once_the_broker_is_back(
         broker_down, catalog_loaded, client, team, owner, monkeypatch, django_capture_on_commit_callbacks):

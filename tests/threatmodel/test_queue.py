@@ -11,24 +11,6 @@ from threatmodel.tasks import worker_heartbeat
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
-    """A real, unreachable broker: nothing listens on port 1."""
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    # broker_write_url: what publishing uses (setting broker_url alone does not override a configured one)
-    monkeypatch.setattr(app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(app.conf, "broker_connection_timeout", 1)
-    _reset_pool()
-    yield
-    _reset_pool()
-
-
-def _reset_pool():
-    queue.reset_backoff()
-    app._pool = None  # drop pooled connections to the other broker (nothing to close: it never answered)
-    app.amqp._producer_pool = None
-
-
 def test_broker_down_records_the_task(broker_down, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         queue.enqueue(worker_heartbeat.name, "outage")
