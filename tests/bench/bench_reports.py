@@ -109,7 +109,9 @@ def build_register(seed: int = 7):
     return system, owner
 
 
-def database_url(db: dict) -> str:
+def database_url() -> str:
+    """The URL of the current (throwaway) database, for the memory probe's own process."""
+    db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or ""
@@ -130,8 +132,8 @@ print('{"outcome": "%s", "seconds": %.3f, "peak_mb": %.1f}' % (outcome, seconds,
 """
 
 
-def memory_probe(report_id: int, db: dict) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url(db), DJANGO_SETTINGS_MODULE="config.settings",
+def memory_probe(report_id: int) -> dict:
+    env = dict(os.environ, DATABASE_URL=database_url(), DJANGO_SETTINGS_MODULE="config.settings",
                MEDIA_ROOT=str(settings.MEDIA_ROOT))
     env.pop("CELERY_BROKER_URL", None)
     done = subprocess.run([sys.executable, "-c", PROBE, str(report_id)], cwd=str(settings.BASE_DIR), env=env,
@@ -157,7 +159,7 @@ def floor_html(content: dict) -> str:
             f'<div class="lines">{body}</div></body></html>')
 
 
-def measure(db: dict) -> dict:
+def measure() -> dict:
     from django.core.files.storage import default_storage
 
     from assessments.models.reports import Report
@@ -185,7 +187,7 @@ def measure(db: dict) -> dict:
         render_pdf(blocks)
         floor.append(time.perf_counter() - start)
     probe = Report.objects.create(system=system, kind="assurance", requested_by=owner)
-    memory = memory_probe(probe.pk, db)
+    memory = memory_probe(probe.pk)
     for r in Report.objects.filter(system=system).exclude(file=""):
         default_storage.delete(r.file.name)
     return {"e2e": min(e2e), "e2e_cpu": min(e2e_cpu), "weasy": min(weasy), "floor": min(floor),
@@ -197,7 +199,7 @@ def run() -> list[dict]:
     from tests.bench.common import result
 
     with throwaway_database("bench_reports"):
-        m = measure(connection.settings_dict)
+        m = measure()
     size = f"{RISKS} risks, {MITIGATIONS} mitigations, {m['pages']} pages, {m['size'] // 1024} KB, {connection.vendor}"
     anchor = f"WeasyPrint alone on the same {m['html_kb']:.0f} KB of HTML (PDF/A-3b, tagged): {m['weasy']:.2f} s"
     ratio = m["e2e"] / m["weasy"]
