@@ -18,8 +18,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# Python must be free to write its bytecode caches (__pycache__, git-ignored): with PYTHONDONTWRITEBYTECODE set,
+# as some environments (this machine's among them) do, every process compiled Django, DRF, Celery and WeasyPrint
+# from source again, about 1,800 modules and 2.5-5 s of CPU per process, and `make test` starts dozens
+# (test workers, Celery workers, the subprocesses of the settings and command tests, the benchmarks).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Re-install only when the project's dependencies changed. --no-compile: Python compiles a module to bytecode
-# when it is first imported, so only what is used is compiled (9 of the 22 s a fresh install took).
+# when it is first imported (and keeps it, see above), so only what is used is compiled (9 of the 22 s a fresh
+# install took).
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --no-compile -e '.[dev]'
 	touch $(STAMP)
