@@ -14,13 +14,16 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
 
 from ..models.reports import ReportKind
 from . import svg
 from .content import CONTENT_FILENAME
-from .fetcher import REPORT_BASE_URL, StaticOnlyFetcher
+
+if TYPE_CHECKING:  # WeasyPrint (about a second of imports) is loaded by the first render, not by every process
+    from .fetcher import StaticOnlyFetcher
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class RenderedPdf:
     data: bytes
     pages: int
     variant: str
-    fetcher: StaticOnlyFetcher
+    fetcher: "StaticOnlyFetcher"
 
 
 class _ProgressHandler(logging.Handler):
@@ -174,10 +177,12 @@ def cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: StaticOnlyFetcher | None = None,
+def render_pdf(html: str, *, on_progress: Progress | None = None, fetcher: "StaticOnlyFetcher | None" = None,
                variant: str = PDF_VARIANT, tagged: bool = True, attachments: list | None = None) -> RenderedPdf:
     from weasyprint import HTML
     from weasyprint.logger import PROGRESS_LOGGER
+
+    from .fetcher import REPORT_BASE_URL, StaticOnlyFetcher
 
     fetcher = fetcher or StaticOnlyFetcher()
     handler = _ProgressHandler(on_progress) if on_progress else None

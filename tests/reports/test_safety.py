@@ -134,5 +134,7 @@ def test_a_fetch_that_slipped_through_would_still_be_refused(listener):
     assert PdfReader(io.BytesIO(pdf.data)).attachments == {}
 
 
-def test_render_module_uses_the_static_only_fetcher():
-    assert render_module.StaticOnlyFetcher is StaticOnlyFetcher
+def test_render_uses_the_static_only_fetcher_by_default():
+    pdf = render_module.render_pdf("<html><head><title>x</title></head><body><p>x</p></body></html>",
+                                   variant="", tagged=False)
+    assert type(pdf.fetcher) is StaticOnlyFetcher
