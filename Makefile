@@ -12,7 +12,7 @@ TEST_WORKERS ?= auto
 # machine: 107 s in one process, 71 s in two).
 BROWSER_WORKERS ?= 2
 
-.PHONY: run test lint contract bench load worker migrate clean
+.PHONY: run test lint contract bench fuzz load worker migrate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ test: lint var
 # docs/examples/ticket_sync.py through it against a live server (CI's third step).
 contract: $(STAMP) var
 	tests/contract/check.sh
+
+# The schemathesis run of the whole API at 100 valid and 50 invalid examples per operation (`make test` runs 12
+# and 6): about eight times as long, for before a release or after an API change.
+fuzz: $(STAMP) var
+	SCHEMATHESIS_EXAMPLES=100 $(VENV)/bin/pytest tests/api/test_schemathesis.py -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP) var
 	$(PY) -m tests.bench

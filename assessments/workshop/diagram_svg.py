@@ -1,5 +1,6 @@
 """The workshop diagram as SVG markup (the layout is in diagram.py)."""
 
+import re
 from html import escape
 
 from .diagram import LABEL_LINE, Box, Diagram, _fmt
@@ -9,8 +10,13 @@ from .diagram import LABEL_LINE, Box, Diagram, _fmt
 # (both orientations), which the template engine takes ~30 ms for and this takes ~2 ms. Every text is
 # escaped; there is no inline style or script (classes only, styled by static/css/workshop.css).
 
+# Characters XML 1.0 does not allow even escaped (C0 controls but tab and newline, lone surrogates, U+FFFE/F):
+# a name that holds one (a pasted vertical tab, say) would make the exported SVG unreadable for every parser.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _e(value) -> str:
-    return escape(str(value), quote=True)
+    return escape(NOT_XML.sub("", str(value)), quote=True)
 
 
 def _name_text(b: Box, x: str) -> str:
