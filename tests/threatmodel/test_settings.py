@@ -7,11 +7,12 @@ import sys
 import pytest
 from django.conf import settings
 
+# Only this process's own environment: nothing another test set (e.g. DJANGO_ALLOW_ASYNC_UNSAFE) leaks in.
+DROP = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+
 
 def run(args, **env):
-    # Only this process's own environment: nothing another test set (e.g. DJANGO_ALLOW_ASYNC_UNSAFE) leaks in.
-    drop = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    base = {k: v for k, v in os.environ.items() if k not in drop}
+    base = {k: v for k, v in os.environ.items() if k not in DROP}
     base.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=base,
                           capture_output=True, text=True, timeout=120)
@@ -73,10 +74,9 @@ def test_session_lifetime_is_a_setting_with_a_short_default():
 
 
 def test_development_needs_no_configuration_and_loads_no_pdf_renderer():
-    """`manage.py check` on no settings at all passes; it loads every URL, view and task module, and none of
+    """The system check passes with no settings at all; it loads every URL, view and task module, and none of
     them imports WeasyPrint (about a second of imports, left to the first render)."""
-    drop = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ENV", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    env = {k: v for k, v in os.environ.items() if k not in drop} | {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {k: v for k, v in os.environ.items() if k not in DROP} | {"DJANGO_SETTINGS_MODULE": "config.settings"}
     code = ("import sys, django; django.setup(); from django.core.management import call_command; "
             "call_command('check'); print('loaded:', sorted(m for m in sys.modules if m.startswith('weasyprint')))")
     result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
