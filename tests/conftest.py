@@ -65,6 +65,18 @@ def load_catalog() -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """`make test` runs the browser tests beside the rest of the suite, each run with its own xdist workers
+    gw0, gw1: with TEST_DB_SUFFIX=browser the browser run's PostgreSQL databases are test_threatmodel_gw0_browser
+    and so on, not the other run's test_threatmodel_gw0 (SQLite test databases are in memory, one per process)."""
+    suffix = os.environ.get("TEST_DB_SUFFIX", "")
+    if suffix:
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix)
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_catalog()
