@@ -56,8 +56,9 @@ lint: $(STAMP)
 # a real worker share one process, tests/conftest.py). Beside it, in a second make job: lint, the migration
 # check, the browser tests and the benchmarks' smoke run. The browser tests run in their own pytest run, never
 # in a process with the other tests (Playwright's sync API leaves an event loop running in the main thread,
-# which Django's ORM would refuse for the tests after them); they mostly wait on Chromium and the live server,
-# so beside the suite they take little from it (TEST_DB_SUFFIX keeps their PostgreSQL databases apart). The
+# which Django's ORM would refuse for the tests after them). Alone they leave the machine partly idle (they
+# wait on Chromium and the live server): side by side, 176 s against 190 s in sequence on an idle machine
+# (README). TEST_DB_SUFFIX keeps their PostgreSQL databases apart from the suite's. The
 # smoke run is every benchmark at small sizes, so that one which no longer runs fails. `-O`: each job's output
 # is printed whole when it ends; `-k`: a failure in one does not stop the other.
 test: $(STAMP) var
